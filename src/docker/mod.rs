@@ -1,0 +1,3 @@
+//! Facts from the Docker engine and buildx.
+
+pub mod engine;

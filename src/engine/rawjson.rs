@@ -1,0 +1,448 @@
+//! Streaming decoder for `docker buildx build --progress=rawjson`.
+//!
+//! buildx writes one BuildKit `SolveStatus` JSON object after another. Versions 0.12–0.14
+//! indent each object over many lines, 0.15 and later put one object on a line; both are
+//! just a sequence of JSON values separated by whitespace, so the decoder never looks at
+//! line breaks. When a build fails, buildx prints plain text after the last object (the
+//! Dockerfile excerpt and the `ERROR:` line): that is returned as the trailer.
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct SolveStatus {
+    #[serde(default)]
+    pub vertexes: Vec<Vertex>,
+    #[serde(default)]
+    pub statuses: Vec<VertexStatus>,
+    #[serde(default)]
+    pub logs: Vec<VertexLog>,
+    #[serde(default)]
+    pub warnings: Vec<VertexWarning>,
+}
+
+/// One build step. BuildKit sends the same digest many times as the step progresses.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct Vertex {
+    pub digest: String,
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub cached: bool,
+    pub started: Option<String>,
+    pub completed: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Progress of a sub-task of a vertex (a transfer, a layer push).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct VertexStatus {
+    pub id: String,
+    pub vertex: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub current: i64,
+    pub total: Option<i64>,
+    pub started: Option<String>,
+    pub completed: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct VertexLog {
+    pub vertex: String,
+    /// 1 is stdout, 2 is stderr of the step's process.
+    pub stream: i32,
+    /// Base64 of raw bytes; a chunk may end inside a line or a UTF-8 character.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct VertexWarning {
+    pub vertex: String,
+    #[serde(default)]
+    pub level: i32,
+    /// Base64.
+    pub short: String,
+    /// Base64, one entry per paragraph.
+    #[serde(default)]
+    pub detail: Vec<String>,
+}
+
+/// Past this, an object that still has not closed is taken for garbage rather than progress:
+/// real SolveStatus objects are a few KiB, even with a warning's embedded Dockerfile.
+const MAX_PENDING_OBJECT: usize = 16 * 1024 * 1024;
+
+/// Only the end of a runaway trailer is kept, because the `ERROR:` line buildx ends with is
+/// what classification and the grid cell need.
+const MAX_TRAILER: usize = 1024 * 1024;
+
+#[derive(Debug, Default)]
+pub struct RawJsonDecoder {
+    /// Bytes not yet decoded: at most one incomplete object, preceded by whitespace.
+    buf: Vec<u8>,
+    /// Set once plain text has started; everything after that is trailer.
+    trailer: Option<Vec<u8>>,
+    /// The tail of `buf` was a valid but incomplete object when last parsed. Only a `}` can
+    /// complete it, so pushes without one need not parse it again; with 1-byte chunks that
+    /// avoids reparsing every object once per byte.
+    waiting_for_close: bool,
+    skipped: usize,
+}
+
+enum Step {
+    Value(SolveStatus, usize),
+    /// Well-formed JSON that is not a SolveStatus (a field changed type in some future
+    /// buildx): dropping that one object beats losing every later one to the trailer.
+    Skip(usize),
+    Incomplete,
+    Text,
+}
+
+impl RawJsonDecoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every object completed by these bytes, in order. An incomplete object is kept for
+    /// the next push.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<SolveStatus> {
+        if let Some(trailer) = &mut self.trailer {
+            append_trailer(trailer, bytes);
+            return Vec::new();
+        }
+        self.buf.extend_from_slice(bytes);
+        if self.waiting_for_close && !bytes.contains(&b'}') && self.buf.len() <= MAX_PENDING_OBJECT
+        {
+            return Vec::new();
+        }
+        self.decode()
+    }
+
+    /// Objects still buffered and the plain text that followed the JSON, lossily decoded
+    /// and trimmed. An object cut off by the end of the stream (a killed buildx) is
+    /// dropped: it is not text a person should read as the error.
+    pub fn finish(mut self) -> (Vec<SolveStatus>, String) {
+        let objects = if self.trailer.is_none() {
+            self.decode()
+        } else {
+            Vec::new()
+        };
+        let mut trailer = self.trailer.unwrap_or_default();
+        keep_tail(&mut trailer);
+        let text = String::from_utf8_lossy(&trailer);
+        (objects, text.trim().to_string())
+    }
+
+    /// How many well-formed objects were dropped because they did not fit SolveStatus.
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    fn decode(&mut self) -> Vec<SolveStatus> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        self.waiting_for_close = false;
+        loop {
+            pos += self.buf[pos..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            if pos == self.buf.len() {
+                break;
+            }
+            match next_value(&self.buf[pos..]) {
+                Step::Value(status, used) => {
+                    out.push(status);
+                    pos += used;
+                }
+                Step::Skip(used) => {
+                    self.skipped += 1;
+                    pos += used;
+                }
+                Step::Incomplete if self.buf.len() - pos <= MAX_PENDING_OBJECT => {
+                    self.waiting_for_close = true;
+                    break;
+                }
+                Step::Incomplete | Step::Text => {
+                    let mut trailer = Vec::new();
+                    append_trailer(&mut trailer, &self.buf[pos..]);
+                    self.trailer = Some(trailer);
+                    pos = self.buf.len();
+                    break;
+                }
+            }
+        }
+        self.buf.drain(..pos);
+        if self.trailer.is_some() {
+            self.buf = Vec::new();
+        }
+        out
+    }
+}
+
+/// Decodes the value at the start of `bytes`, which starts with a non-whitespace byte.
+fn next_value(bytes: &[u8]) -> Step {
+    // BuildKit only ever sends objects. Anything else is the start of the plain-text trailer,
+    // even where it could begin some other JSON value: `1 warning found`, `[+] Building`.
+    if bytes[0] != b'{' {
+        return Step::Text;
+    }
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<SolveStatus>();
+    match stream.next() {
+        Some(Ok(status)) => return Step::Value(status, stream.byte_offset()),
+        Some(Err(e)) if e.is_eof() => return Step::Incomplete,
+        Some(Err(_)) => {}
+        None => return Step::Incomplete,
+    }
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
+    match stream.next() {
+        Some(Ok(_)) => Step::Skip(stream.byte_offset()),
+        Some(Err(e)) if e.is_eof() => Step::Incomplete,
+        Some(Err(_)) => Step::Text,
+        None => Step::Incomplete,
+    }
+}
+
+fn append_trailer(trailer: &mut Vec<u8>, bytes: &[u8]) {
+    trailer.extend_from_slice(bytes);
+    // Trimming only at twice the limit keeps the cost of a flood of small chunks linear.
+    if trailer.len() > 2 * MAX_TRAILER {
+        keep_tail(trailer);
+    }
+}
+
+fn keep_tail(trailer: &mut Vec<u8>) {
+    if trailer.len() > MAX_TRAILER {
+        let excess = trailer.len() - MAX_TRAILER;
+        trailer.drain(..excess);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/reference/buildx-0.13.1")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn decode_chunked(bytes: &[u8], chunk: usize) -> (Vec<SolveStatus>, String) {
+        let mut decoder = RawJsonDecoder::new();
+        let mut objects = Vec::new();
+        for piece in bytes.chunks(chunk) {
+            objects.extend(decoder.push(piece));
+        }
+        let (rest, trailer) = decoder.finish();
+        objects.extend(rest);
+        (objects, trailer)
+    }
+
+    /// Decodes whole and in chunks of 1, 7 and 4096 bytes and checks all agree.
+    fn decode_all_ways(name: &str) -> (Vec<SolveStatus>, String) {
+        let bytes = reference(name);
+        let whole = decode_chunked(&bytes, bytes.len().max(1));
+        for chunk in [1, 7, 4096] {
+            let got = decode_chunked(&bytes, chunk);
+            assert_eq!(got, whole, "{name} in chunks of {chunk}");
+        }
+        whole
+    }
+
+    fn count<T>(objects: &[SolveStatus], f: impl Fn(&SolveStatus) -> &Vec<T>) -> usize {
+        objects.iter().map(|o| f(o).len()).sum()
+    }
+
+    #[test]
+    fn indented_success_streams() {
+        for (name, objects, vertexes, statuses, logs, warnings) in [
+            ("rawjson-raw-full.txt", 55, 27, 35, 3, 1),
+            ("rawjson-cacheonly-raw.txt", 27, 22, 9, 3, 1),
+            ("rawjson-pull-raw.txt", 25, 19, 8, 1, 0),
+        ] {
+            let (got, trailer) = decode_all_ways(name);
+            assert_eq!(got.len(), objects, "{name}");
+            assert_eq!(count(&got, |o| &o.vertexes), vertexes, "{name}");
+            assert_eq!(count(&got, |o| &o.statuses), statuses, "{name}");
+            assert_eq!(count(&got, |o| &o.logs), logs, "{name}");
+            assert_eq!(count(&got, |o| &o.warnings), warnings, "{name}");
+            assert_eq!(trailer, "", "{name}");
+        }
+    }
+
+    #[test]
+    fn fields_are_decoded() {
+        let (got, _) = decode_all_ways("rawjson-raw-full.txt");
+        let first = &got[0].vertexes[0];
+        assert_eq!(
+            first.digest,
+            "sha256:a163f6c421fd3d71858753a3dcea2d171f6475f6fce7bf6a14241b0dd692496d"
+        );
+        assert_eq!(
+            first.name,
+            "[internal] load build definition from Dockerfile.sample"
+        );
+        assert!(first.started.is_none() && first.completed.is_none());
+        let cached = got
+            .iter()
+            .flat_map(|o| &o.vertexes)
+            .find(|v| v.cached)
+            .expect("a cached vertex");
+        assert!(cached.completed.is_some());
+        assert_eq!(cached.inputs.len(), 1);
+        let warning = got.iter().flat_map(|o| &o.warnings).next().unwrap();
+        assert_eq!(warning.level, 1);
+        assert_eq!(warning.detail.len(), 1);
+        let log = got.iter().flat_map(|o| &o.logs).next().unwrap();
+        assert_eq!((log.stream, log.data.as_str()), (1, "Y2FjaGVidXN0PTg5MQo="));
+        let status = got.iter().flat_map(|o| &o.statuses).next().unwrap();
+        assert_eq!(status.id, "transferring dockerfile:");
+        assert_eq!(status.name, "transferring");
+    }
+
+    #[test]
+    fn failure_stream_has_trailer() {
+        for name in ["rawjson-fail-raw.txt", "rawjson-sample-fail.txt"] {
+            let (got, trailer) = decode_all_ways(name);
+            assert_eq!(got.len(), 27, "{name}");
+            assert!(
+                trailer.starts_with("Dockerfile.samplefail:9\n----"),
+                "{name}: {trailer}"
+            );
+            assert!(
+                trailer.contains("9 | >>> RUN echo \"about to fail\""),
+                "{name}"
+            );
+            assert!(
+                trailer.contains("ERROR: failed to solve: process"),
+                "{name}"
+            );
+            assert!(trailer.ends_with("did not complete successfully: exit code: 3"));
+            let errors: Vec<_> = got
+                .iter()
+                .flat_map(|o| &o.vertexes)
+                .filter_map(|v| v.error.as_deref())
+                .collect();
+            assert_eq!(errors.len(), 1, "{name}");
+            assert!(errors[0].ends_with("exit code: 3"));
+        }
+    }
+
+    #[test]
+    fn canceled_stream() {
+        let (got, trailer) = decode_all_ways("rawjson-canceled-raw.txt");
+        assert_eq!(got.len(), 23);
+        assert_eq!(
+            trailer,
+            "ERROR: failed to solve: Canceled: context canceled"
+        );
+    }
+
+    #[test]
+    fn line_framing_decodes_like_indented() {
+        // The line-framed samples are the same builds as two indented ones.
+        let (lines, _) = decode_all_ways("rawjson-sample.txt");
+        let (indented, _) = decode_all_ways("rawjson-cacheonly-raw.txt");
+        assert_eq!(lines, indented);
+        let (lines, lt) = decode_all_ways("rawjson-sample-fail.txt");
+        let (indented, it) = decode_all_ways("rawjson-fail-raw.txt");
+        assert_eq!(lines, indented);
+        assert_eq!(lt, it);
+    }
+
+    #[test]
+    fn utf8_split_across_chunks() {
+        let text = "{\"vertexes\":[{\"digest\":\"d\",\"name\":\"RUN echo h\u{e9}llo \u{1f600}\"}]}\nfin \u{e9}\u{1f600}";
+        let (whole, trailer) = decode_chunked(text.as_bytes(), text.len());
+        assert_eq!(whole[0].vertexes[0].name, "RUN echo h\u{e9}llo \u{1f600}");
+        assert_eq!(trailer, "fin \u{e9}\u{1f600}");
+        for chunk in 1..8 {
+            assert_eq!(
+                decode_chunked(text.as_bytes(), chunk),
+                (whole.clone(), trailer.clone())
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_types() {
+        let text = concat!(
+            r#"{"vertexes":[{"digest":"a","future":{"x":[1]}}],"newkind":[]}"#,
+            r#"{"logs":[{"vertex":"a","stream":"one","data":""}]}"#,
+            r#"{"logs":[{"vertex":"a","stream":1,"data":"eA=="}]}"#,
+        );
+        let mut decoder = RawJsonDecoder::new();
+        let got = decoder.push(text.as_bytes());
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].vertexes[0].digest, "a");
+        assert_eq!(got[1].logs[0].data, "eA==");
+        assert_eq!(decoder.skipped(), 1);
+        let (rest, trailer) = decoder.finish();
+        assert!(rest.is_empty());
+        assert_eq!(trailer, "");
+    }
+
+    #[test]
+    fn trailer_that_looks_like_json() {
+        for text in [
+            "1 warning found",
+            "[+] Building 0.1s",
+            "true story",
+            "-----\nERROR: x",
+        ] {
+            let input = format!("{{}}\n{text}\n{{\"vertexes\":[]}}\n");
+            let (got, trailer) = decode_chunked(input.as_bytes(), 3);
+            assert_eq!(got, vec![SolveStatus::default()], "{text}");
+            assert_eq!(trailer, format!("{text}\n{{\"vertexes\":[]}}"));
+        }
+    }
+
+    #[test]
+    fn bad_syntax_inside_an_object_is_trailer() {
+        let (got, trailer) = decode_chunked(b"{}{oops}\nmore", 2);
+        assert_eq!(got.len(), 1);
+        assert_eq!(trailer, "{oops}\nmore");
+    }
+
+    #[test]
+    fn incomplete_last_object_is_dropped() {
+        let mut decoder = RawJsonDecoder::new();
+        assert_eq!(decoder.push(b"{} {\"vertexes\": [{\"dig").len(), 1);
+        assert_eq!(decoder.finish(), (Vec::new(), String::new()));
+    }
+
+    #[test]
+    fn buffer_is_drained() {
+        let mut decoder = RawJsonDecoder::new();
+        let object = b"{\"statuses\":[{\"id\":\"x\",\"vertex\":\"v\",\"current\":1}]}\n";
+        for _ in 0..1000 {
+            assert_eq!(decoder.push(object).len(), 1);
+        }
+        assert!(decoder.buf.capacity() < 4 * object.len());
+        decoder.push(b"ERROR: ");
+        for _ in 0..100_000 {
+            decoder.push(b"0123456789abcdef");
+        }
+        assert!(decoder.trailer.as_ref().unwrap().len() <= 2 * MAX_TRAILER);
+        let (_, trailer) = decoder.finish();
+        assert_eq!(trailer.len(), MAX_TRAILER);
+        assert!(trailer.ends_with("abcdef"));
+    }
+
+    #[test]
+    fn runaway_object_becomes_trailer() {
+        let mut decoder = RawJsonDecoder::new();
+        decoder.push(br#"{"vertexes":[{"digest":""#);
+        let chunk = vec![b'a'; 64 * 1024];
+        for _ in 0..=(MAX_PENDING_OBJECT / chunk.len()) {
+            assert!(decoder.push(&chunk).is_empty());
+        }
+        assert!(decoder.trailer.is_some());
+        assert!(decoder.buf.is_empty());
+    }
+}

@@ -1,0 +1,238 @@
+//! `archgrid build` against the real lab engine and registry.
+
+mod support;
+
+use support::fault_proxy::{Fault, FaultProxy};
+use support::lab::{self, archgrid, docker, fixture, fresh_tag};
+
+fn state(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join(".archgrid/state.json")).expect("state.json");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The architecture in the config of a pushed image.
+fn image_arch(image: &str) -> String {
+    let out = docker(&[
+        "buildx",
+        "imagetools",
+        "inspect",
+        image,
+        "--format",
+        "{{json .Image}}",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    v["architecture"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn demo_builds_green_and_pushes_every_arch() {
+    lab::ensure();
+    let tag = fresh_tag("demo");
+    let dir = fixture("demo", &tag);
+    let out = archgrid(dir.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("10/10 cells green"), "{}", out.all());
+    for comp in ["base", "app", "worker", "frontend", "gateway"] {
+        for arch in ["amd64", "arm64"] {
+            let image = format!("localhost:5000/archgrid-demo/{comp}:{tag}-{arch}");
+            assert_eq!(image_arch(&image), arch, "{image}");
+        }
+    }
+    // the RUN step really executed under emulation
+    let log = std::fs::read_to_string(dir.path().join(".archgrid/logs/app-arm64.log")).unwrap();
+    assert!(log.contains("aarch64"), "{log}");
+    let log = std::fs::read_to_string(dir.path().join(".archgrid/logs/app-amd64.log")).unwrap();
+    assert!(log.contains("x86_64"), "{log}");
+    // every cell recorded its digest
+    let st = state(dir.path());
+    for (id, rec) in st["cells"].as_object().unwrap() {
+        assert_eq!(rec["status"], "green", "{id}");
+        assert!(
+            rec["digest"].as_str().unwrap().starts_with("sha256:"),
+            "{id}"
+        );
+    }
+
+    // a second build skips every green cell and says so
+    let again = archgrid(dir.path(), &["build"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(
+        again.stdout.matches("up to date, skipped").count(),
+        10,
+        "{}",
+        again.all()
+    );
+    assert!(!again.stdout.contains("started"), "{}", again.all());
+
+    // a change to one component's context rebuilds it and what is built on it, nothing else
+    std::fs::write(dir.path().join("touch"), "x").unwrap();
+    let only = archgrid(
+        dir.path(),
+        &["build", "--only", "gateway@linux/arm64", "--force"],
+    );
+    assert_eq!(only.code, 0, "{}", only.all());
+    let started: Vec<&str> = only
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" started "))
+        .collect();
+    assert_eq!(started.len(), 3, "{}", only.all());
+    assert!(
+        started.iter().all(|l| l.contains("linux/arm64")),
+        "{}",
+        only.all()
+    );
+}
+
+#[test]
+fn a_failure_blocks_only_its_dependents_and_is_tried_once() {
+    lab::ensure();
+    let tag = fresh_tag("failing");
+    let dir = fixture("failing", &tag);
+    let out = archgrid(dir.path(), &["build"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let st = state(dir.path());
+    let status = |id: &str| {
+        st["cells"][id]["status"]
+            .as_str()
+            .unwrap_or("absent")
+            .to_string()
+    };
+    for p in ["linux/amd64", "linux/arm64"] {
+        assert_eq!(status(&format!("base@{p}")), "green");
+        assert_eq!(status(&format!("solo@{p}")), "green");
+        assert_eq!(status(&format!("broken@{p}")), "failed");
+        assert_eq!(status(&format!("child@{p}")), "blocked");
+        // permanent: exactly one attempt
+        let attempts = st["cells"][format!("broken@{p}")]["attempts"]
+            .as_array()
+            .unwrap();
+        assert_eq!(attempts.len(), 1, "{attempts:?}");
+        assert_eq!(attempts[0]["class"], "permanent");
+        // the blocked cell never ran
+        assert!(st["cells"][format!("child@{p}")]["attempts"]
+            .as_array()
+            .is_none_or(|a| a.is_empty()));
+    }
+    assert!(
+        out.stdout
+            .contains("did not complete successfully: exit code: 3"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("[child linux/arm64] blocked: broken@linux/arm64 did not build"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        !out.stdout.contains("[child linux/arm64] started"),
+        "{}",
+        out.all()
+    );
+}
+
+#[test]
+fn build_args_arrive_byte_exact() {
+    lab::ensure();
+    let tag = fresh_tag("args");
+    let dir = fixture("args", &tag);
+    let out = archgrid(dir.path(), &["build", "--only", "args@linux/arm64"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let matrix = std::fs::read_to_string(dir.path().join("matrix.toml")).unwrap();
+    let parsed: toml::Table = toml::from_str(&matrix).unwrap();
+    let args = parsed["component"].as_array().unwrap()[1]["args"]
+        .as_table()
+        .unwrap()
+        .clone();
+    // read the files back out of the pushed image
+    let export = tempfile::tempdir().unwrap();
+    let df = export.path().join("Dockerfile");
+    std::fs::write(&df, "FROM img\n").unwrap();
+    let image = format!("localhost:5000/archgrid-test-args/args:{tag}-arm64");
+    let dest = export.path().join("out");
+    let ctx = format!("img=docker-image://{image}");
+    let dest_arg = format!("type=local,dest={}", dest.display());
+    let got = docker(&[
+        "buildx",
+        "build",
+        "--platform",
+        "linux/arm64",
+        "--build-context",
+        &ctx,
+        "--output",
+        &dest_arg,
+        "--file",
+        df.to_str().unwrap(),
+        export.path().to_str().unwrap(),
+    ]);
+    assert_eq!(got.code, 0, "{}", got.all());
+    for (name, value) in &args {
+        let file =
+            std::fs::read(dest.join("args").join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            String::from_utf8(file).unwrap(),
+            value.as_str().unwrap(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dest.join("args/INJECTED")).unwrap(),
+        "not injected"
+    );
+}
+
+#[test]
+fn a_transient_registry_failure_is_retried_until_green() {
+    lab::ensure();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let proxy = rt
+        .block_on(FaultProxy::start(
+            "127.0.0.1:5000".parse().unwrap(),
+            2,
+            Fault::Reset,
+        ))
+        .unwrap();
+    let tag = fresh_tag("proxy");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM scratch\nCOPY Dockerfile /hello\n",
+    )
+    .unwrap();
+    let matrix = format!(
+        "[project]\nname = \"proxy\"\nregistry = \"127.0.0.1:{}/archgrid-test-proxy\"\ntag = \"{tag}\"\nplatforms = [\"linux/arm64\"]\n\n[retry]\nattempts = 4\nbackoff = \"500ms\"\n\n[[component]]\nname = \"hello\"\ncontext = \".\"\n",
+        proxy.addr.port()
+    );
+    std::fs::write(dir.path().join("matrix.toml"), matrix).unwrap();
+    let out = archgrid(dir.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(proxy.faulted() >= 1, "the proxy faulted no connection");
+    assert!(out.stdout.contains("transient failure"), "{}", out.all());
+    let st = state(dir.path());
+    let attempts = st["cells"]["hello@linux/arm64"]["attempts"]
+        .as_array()
+        .unwrap();
+    assert!(attempts.len() >= 2, "{attempts:?}");
+    assert_eq!(attempts[0]["class"], "transient");
+    assert_eq!(attempts.last().unwrap()["outcome"], "green");
+    drop(proxy);
+}
+
+#[test]
+fn an_unreachable_engine_exits_2_naming_it() {
+    let dir = fixture("failing", "unreachable");
+    let out = support::lab::archgrid_env(
+        dir.path(),
+        &["build"],
+        &[("DOCKER_HOST", "unix:///nonexistent/archgrid.sock")],
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("unix:///nonexistent/archgrid.sock"),
+        "{}",
+        out.all()
+    );
+}

@@ -1,0 +1,172 @@
+//! A loopback TCP proxy that breaks the first few connections on purpose.
+//!
+//! Integration tests put it between the build engine and the lab registry
+//! (`127.0.0.1:<proxy port>` instead of `127.0.0.1:5000`) to produce real network faults:
+//! the first `faulty` accepted connections suffer a [`Fault`], every later one is forwarded
+//! byte-for-byte in both directions.
+//!
+//! Only loopback addresses are accepted, for both the listener and the upstream.
+
+#![allow(dead_code)]
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// What happens to a faulty connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Accept, read what the client sends first (up to a short grace period), then close with
+    /// `SO_LINGER` 0 so that the peer sees "connection reset by peer".
+    Reset,
+    /// Accept and hold the connection open without answering for the duration (whatever the
+    /// client sends is read and discarded), then close it normally.
+    Stall(Duration),
+}
+
+/// How long a [`Fault::Reset`] connection waits for the client's first bytes before the reset.
+const RESET_GRACE: Duration = Duration::from_millis(500);
+
+/// A running proxy. Dropping it stops the listener and every connection it still serves.
+pub struct FaultProxy {
+    /// The address to connect to instead of the upstream, always `127.0.0.1:<port>`.
+    pub addr: SocketAddr,
+    counters: Arc<Counters>,
+    task: JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct Counters {
+    accepted: AtomicUsize,
+    faulted: AtomicUsize,
+    forwarded: AtomicUsize,
+}
+
+impl FaultProxy {
+    /// Listens on `127.0.0.1:0` and forwards to `upstream` (e.g. `127.0.0.1:5000`). The first
+    /// `faulty` accepted connections suffer `fault`, later ones are forwarded.
+    pub async fn start(
+        upstream: SocketAddr,
+        faulty: usize,
+        fault: Fault,
+    ) -> io::Result<FaultProxy> {
+        if !upstream.ip().is_loopback() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("fault proxy only forwards to loopback, not {upstream}"),
+            ));
+        }
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let counters = Arc::new(Counters::default());
+        let task = tokio::spawn(accept_loop(
+            listener,
+            upstream,
+            faulty,
+            fault,
+            counters.clone(),
+        ));
+        Ok(FaultProxy {
+            addr,
+            counters,
+            task,
+        })
+    }
+
+    /// How many connections were faulted so far (counted when the fault starts).
+    pub fn faulted(&self) -> usize {
+        self.counters.faulted.load(Ordering::SeqCst)
+    }
+
+    /// How many connections were handed to the upstream so far (counted when accepted).
+    pub fn forwarded(&self) -> usize {
+        self.counters.forwarded.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        // The accept loop owns the listener and a JoinSet of the connection tasks: aborting it
+        // drops both, which closes the port and aborts every connection still open.
+        self.task.abort();
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    faulty: usize,
+    fault: Fault,
+    counters: Arc<Counters>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        // Reap finished connections so the set does not grow without bound.
+        while conns.try_join_next().is_some() {}
+        let (client, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Transient accept errors (e.g. the peer gave up before accept): keep serving.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let n = counters.accepted.fetch_add(1, Ordering::SeqCst);
+        if n < faulty {
+            counters.faulted.fetch_add(1, Ordering::SeqCst);
+            conns.spawn(apply_fault(client, fault));
+        } else {
+            counters.forwarded.fetch_add(1, Ordering::SeqCst);
+            conns.spawn(forward(client, upstream));
+        }
+    }
+}
+
+async fn apply_fault(mut client: TcpStream, fault: Fault) {
+    let mut buf = [0u8; 4096];
+    match fault {
+        Fault::Reset => {
+            // Let the client's first request arrive, so the reset hits a request in flight.
+            let _ = tokio::time::timeout(RESET_GRACE, client.read(&mut buf)).await;
+            // With SO_LINGER 0 the close sends RST instead of FIN; it never blocks.
+            let _ = client.set_zero_linger();
+            drop(client);
+        }
+        Fault::Stall(duration) => {
+            let _ = tokio::time::timeout(duration, async {
+                // Swallow whatever the client sends, answer nothing.
+                loop {
+                    match client.read(&mut buf).await {
+                        Ok(0) | Err(_) => {
+                            // The client went away; keep our end until the stall is over.
+                            std::future::pending::<()>().await;
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            })
+            .await;
+            drop(client);
+        }
+    }
+}
+
+async fn forward(mut client: TcpStream, upstream: SocketAddr) {
+    let _ = client.set_nodelay(true);
+    match TcpStream::connect(upstream).await {
+        Ok(mut server) => {
+            let _ = server.set_nodelay(true);
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+        }
+        Err(_) => {
+            // Upstream down: reset the client so it fails fast rather than hanging.
+            let _ = client.set_zero_linger();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The lab engine for integration tests: started through `scripts/lab up`, never assumed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub const REGISTRY: &str = "127.0.0.1:5000";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Starts the lab once per test binary. A lab that cannot start fails the test with the
+/// script's own words; under CI=true there is no other outcome, and outside CI neither, since a
+/// skipped engine test proves nothing.
+pub fn ensure() {
+    static UP: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = UP.get_or_init(|| {
+        let out = Command::new(repo().join("scripts/lab"))
+            .arg("up")
+            .output()
+            .map_err(|e| format!("could not run scripts/lab up: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "scripts/lab up failed ({}):\n{}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    });
+    if let Err(why) = result {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        panic!(
+            "this test needs the lab engine and it is not available{}: {why}",
+            if ci { " (CI=true)" } else { "" }
+        );
+    }
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn all(&self) -> String {
+        format!("--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs the archgrid binary with argument vector `args`, from `dir`.
+pub fn archgrid(dir: &Path, args: &[&str]) -> Output {
+    archgrid_env(dir, args, &[])
+}
+
+pub fn archgrid_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_archgrid"))
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run archgrid");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn docker(args: &[&str]) -> Output {
+    let out = Command::new("docker")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run docker");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A tag no earlier run used, so registry contents and build state start empty.
+pub fn fresh_tag(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{name}-{}-{}", std::process::id(), nanos % 1_000_000_000)
+}
+
+/// A private copy of `tests/fixtures/NAME` (or the repo root's demo when NAME is "demo") with a
+/// fresh tag, so each test has its own state directory and registry tags.
+pub fn fixture(name: &str, tag: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("archgrid-{name}-"))
+        .tempdir()
+        .unwrap();
+    let assets = repo().join("assets");
+    let text = if name == "demo" {
+        std::fs::read_to_string(repo().join("matrix.toml"))
+            .unwrap()
+            .replace(
+                "context = \"assets/",
+                &format!("context = \"{}/", assets.display()),
+            )
+    } else {
+        let src = repo().join("tests/fixtures").join(name);
+        copy_dir(&src, dir.path());
+        std::fs::read_to_string(src.join("matrix.toml"))
+            .unwrap()
+            .replace("\"../../../assets/", &format!("\"{}/", assets.display()))
+    };
+    let text = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("tag = ") {
+                format!("tag = \"{tag}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.path().join("matrix.toml"), text).unwrap();
+    dir
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap().flatten() {
+        let to = dst.join(entry.file_name());
+        if entry.file_name() == ".archgrid" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}

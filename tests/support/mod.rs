@@ -1,0 +1,3 @@
+#![allow(dead_code)]
+pub mod fault_proxy;
+pub mod lab;
