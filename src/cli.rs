@@ -38,6 +38,9 @@ pub struct Select {
     /// Rebuild cells that are green for the same inputs.
     #[arg(long, global = true)]
     pub force: bool,
+    /// Build without BuildKit's cache (implies --force).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,7 +162,7 @@ fn plan(matrix: &Matrix, select: &crate::cli::Select, json: bool) -> i32 {
 }
 
 fn build(matrix: Matrix, select: &Select) -> i32 {
-    let prep = match prepare(matrix, &select.only, select.force) {
+    let prep = match prepare(matrix, select) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::cli::Select;
 use crate::config::Matrix;
 use crate::plan::Plan;
 use crate::scheduler::{CellStatus, Settings};
@@ -18,7 +19,8 @@ pub struct Prepared {
 }
 
 /// `only` narrows the run to those cells and their dependencies; `force` rebuilds green cells.
-pub fn prepare(matrix: Matrix, only: &[String], force: bool) -> Result<Prepared, String> {
+pub fn prepare(matrix: Matrix, select: &Select) -> Result<Prepared, String> {
+    let (only, force) = (&select.only, select.force || select.no_cache);
     let plan = Plan::new(&matrix);
     let selected = plan.select(only)?;
     let keys = input_keys(&plan);
@@ -55,6 +57,7 @@ pub fn prepare(matrix: Matrix, only: &[String], force: bool) -> Result<Prepared,
         concurrency: matrix.project.concurrency,
         platform_limits,
         retry: matrix.retry.clone(),
+        no_cache: select.no_cache,
     };
     Ok(Prepared {
         plan: Arc::new(plan),

@@ -121,6 +121,8 @@ pub struct Settings {
     pub concurrency: usize,
     pub platform_limits: BTreeMap<Platform, usize>,
     pub retry: RetryPolicy,
+    /// First attempts of this run bypass the build cache (`--no-cache`).
+    pub no_cache: bool,
 }
 
 pub struct Handle {
@@ -188,7 +190,9 @@ impl<R: Runner> Scheduler<R> {
             .map(|c| Slot {
                 status: initial.get(c.index).cloned().unwrap_or(CellStatus::Queued),
                 attempts: 0,
-                opts: RunOpts::default(),
+                opts: RunOpts {
+                    no_cache: settings.no_cache,
+                },
                 retry_at: None,
                 cancel: None,
                 started: None,

@@ -25,12 +25,37 @@ fn image_arch(image: &str) -> String {
     v["architecture"].as_str().unwrap_or_default().to_string()
 }
 
+/// The filesystem of a pushed image, exported to `DIR/out` by a build that starts from it.
+fn image_files(image: &str, platform: &str) -> tempfile::TempDir {
+    let export = tempfile::tempdir().unwrap();
+    let df = export.path().join("Dockerfile");
+    std::fs::write(&df, "FROM img\n").unwrap();
+    let ctx = format!("img=docker-image://{image}");
+    let dest = format!("type=local,dest={}", export.path().join("out").display());
+    let got = docker(&[
+        "buildx",
+        "build",
+        "--platform",
+        platform,
+        "--build-context",
+        &ctx,
+        "--output",
+        &dest,
+        "--file",
+        df.to_str().unwrap(),
+        export.path().to_str().unwrap(),
+    ]);
+    assert_eq!(got.code, 0, "{}", got.all());
+    export
+}
+
 #[test]
 fn demo_builds_green_and_pushes_every_arch() {
     lab::ensure();
     let tag = fresh_tag("demo");
     let dir = fixture("demo", &tag);
-    let out = archgrid(dir.path(), &["build"]);
+    // without the cache, so the RUN steps really execute in this run
+    let out = archgrid(dir.path(), &["build", "--no-cache"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stdout.contains("10/10 cells green"), "{}", out.all());
     for comp in ["base", "app", "worker", "frontend", "gateway"] {
@@ -44,6 +69,21 @@ fn demo_builds_green_and_pushes_every_arch() {
     assert!(log.contains("aarch64"), "{log}");
     let log = std::fs::read_to_string(dir.path().join(".archgrid/logs/app-amd64.log")).unwrap();
     assert!(log.contains("x86_64"), "{log}");
+    // and what it wrote stays in the image
+    let files = image_files(
+        &format!("localhost:5000/archgrid-demo/app:{tag}-arm64"),
+        "linux/arm64",
+    );
+    assert_eq!(
+        std::fs::read_to_string(files.path().join("out/etc/arch"))
+            .unwrap()
+            .trim(),
+        "aarch64"
+    );
+    assert_eq!(
+        std::fs::read_to_string(files.path().join("out/etc/greeting")).unwrap(),
+        "hello \"quoted\" $HOME world"
+    );
     // every cell recorded its digest
     let st = state(dir.path());
     for (id, rec) in st["cells"].as_object().unwrap() {
@@ -184,9 +224,33 @@ fn build_args_arrive_byte_exact() {
     );
 }
 
+/// BuildKit retries blob pushes by itself, but resolving a base image's metadata fails on the
+/// first reset connection: a `FROM` through the fault proxy makes the cell's attempt fail for
+/// real, so archgrid's own retry is what brings it to green.
 #[test]
 fn a_transient_registry_failure_is_retried_until_green() {
     lab::ensure();
+    let tag = fresh_tag("proxy");
+    let seed = format!("127.0.0.1:5000/archgrid-test-proxy/seed:{tag}");
+    let seed_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        seed_dir.path().join("Dockerfile"),
+        "FROM scratch\nCOPY Dockerfile /seed\n",
+    )
+    .unwrap();
+    let pushed = docker(&[
+        "buildx",
+        "build",
+        "--platform",
+        "linux/arm64",
+        "--provenance=false",
+        "--tag",
+        &seed,
+        "--push",
+        seed_dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(pushed.code, 0, "{}", pushed.all());
+
     let rt = tokio::runtime::Runtime::new().unwrap();
     let proxy = rt
         .block_on(FaultProxy::start(
@@ -195,29 +259,36 @@ fn a_transient_registry_failure_is_retried_until_green() {
             Fault::Reset,
         ))
         .unwrap();
-    let tag = fresh_tag("proxy");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("Dockerfile"),
-        "FROM scratch\nCOPY Dockerfile /hello\n",
+        format!(
+            "FROM 127.0.0.1:{}/archgrid-test-proxy/seed:{tag}\nCOPY Dockerfile /hello\n",
+            proxy.addr.port()
+        ),
     )
     .unwrap();
     let matrix = format!(
-        "[project]\nname = \"proxy\"\nregistry = \"127.0.0.1:{}/archgrid-test-proxy\"\ntag = \"{tag}\"\nplatforms = [\"linux/arm64\"]\n\n[retry]\nattempts = 4\nbackoff = \"500ms\"\n\n[[component]]\nname = \"hello\"\ncontext = \".\"\n",
-        proxy.addr.port()
+        "[project]\nname = \"proxy\"\nregistry = \"127.0.0.1:5000/archgrid-test-proxy\"\ntag = \"{tag}\"\nplatforms = [\"linux/arm64\"]\n\n[retry]\nattempts = 4\nbackoff = \"500ms\"\n\n[[component]]\nname = \"hello\"\ncontext = \".\"\n"
     );
     std::fs::write(dir.path().join("matrix.toml"), matrix).unwrap();
     let out = archgrid(dir.path(), &["build"]);
     assert_eq!(out.code, 0, "{}", out.all());
-    assert!(proxy.faulted() >= 1, "the proxy faulted no connection");
+    assert_eq!(proxy.faulted(), 2, "{}", out.all());
     assert!(out.stdout.contains("transient failure"), "{}", out.all());
+    assert!(
+        out.stdout.contains("connection reset by peer"),
+        "{}",
+        out.all()
+    );
     let st = state(dir.path());
     let attempts = st["cells"]["hello@linux/arm64"]["attempts"]
         .as_array()
         .unwrap();
-    assert!(attempts.len() >= 2, "{attempts:?}");
+    assert_eq!(attempts.len(), 3, "{attempts:?}");
     assert_eq!(attempts[0]["class"], "transient");
-    assert_eq!(attempts.last().unwrap()["outcome"], "green");
+    assert_eq!(attempts[0]["retried"], true);
+    assert_eq!(attempts[2]["outcome"], "green");
     drop(proxy);
 }
 

@@ -184,6 +184,7 @@ fn settings(concurrency: usize, attempts: u32) -> Settings {
             attempts,
             backoff: Duration::from_secs(5),
         },
+        no_cache: false,
     }
 }
 

@@ -1,0 +1,163 @@
+//! Where everything goes on the screen. `view` draws into these areas and `update` uses the
+//! same numbers to page the log and to tell which cell a click landed on.
+
+use ratatui::layout::Rect;
+
+use super::app::App;
+
+pub const HEADER_H: u16 = 2;
+/// Below this the console only says the terminal is too small.
+pub const MIN_W: u16 = 30;
+pub const MIN_H: u16 = 10;
+const MIN_CELL_W: u16 = 14;
+const MAX_CELL_W: u16 = 48;
+/// Cells this wide or wider get a second line, when the height allows.
+const TWO_LINE_CELL_W: u16 = 20;
+/// A pane shorter than this shows only its tab line.
+const MIN_PANE_H: u16 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub grid: Rect,
+    pub pane: Rect,
+    /// The pane is down to its tab line.
+    pub pane_collapsed: bool,
+    pub status: Rect,
+    pub footer: Rect,
+    pub grid_geo: GridGeometry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridGeometry {
+    /// Inside the grid's border: a header row of platforms, then the component rows.
+    pub inner: Rect,
+    pub comp_w: u16,
+    pub cell_w: u16,
+    pub row_h: u16,
+    pub vis_rows: usize,
+    pub vis_cols: usize,
+}
+
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_W || area.height < MIN_H
+}
+
+pub fn screen(app: &App) -> Rect {
+    Rect::new(0, 0, app.size.0, app.size.1)
+}
+
+pub fn areas(app: &App, area: Rect) -> Areas {
+    let body_h = area.height.saturating_sub(HEADER_H + 2);
+    let (comp_w, cell_w, vis_cols) = columns(app, area.width.saturating_sub(2));
+    let rows = app.rows() as u16;
+    let grid_cap = (body_h * 11 / 20).max(5).min(body_h);
+    let row_h = if cell_w >= TWO_LINE_CELL_W && 3 + rows * 2 <= grid_cap {
+        2
+    } else {
+        1
+    };
+    let mut grid_h = (3 + rows * row_h).min(grid_cap);
+    let mut pane_h = body_h - grid_h;
+    let pane_collapsed = pane_h < MIN_PANE_H;
+    if pane_collapsed {
+        pane_h = body_h.min(1);
+        grid_h = body_h - pane_h;
+    }
+    let y0 = area.y;
+    let header = Rect::new(area.x, y0, area.width, HEADER_H.min(area.height));
+    let grid = Rect::new(area.x, y0 + HEADER_H, area.width, grid_h);
+    let pane = Rect::new(area.x, grid.bottom(), area.width, pane_h);
+    let status = Rect::new(area.x, pane.bottom(), area.width, 1);
+    let footer = Rect::new(area.x, status.bottom(), area.width, 1);
+    let inner = Rect::new(
+        grid.x + 1,
+        grid.y + 1,
+        grid.width.saturating_sub(2),
+        grid.height.saturating_sub(2),
+    );
+    let vis_rows = (inner.height.saturating_sub(1) / row_h) as usize;
+    Areas {
+        header,
+        grid,
+        pane,
+        pane_collapsed,
+        status,
+        footer,
+        grid_geo: GridGeometry {
+            inner,
+            comp_w,
+            cell_w,
+            row_h,
+            vis_rows: vis_rows.max(1),
+            vis_cols,
+        },
+    }
+}
+
+/// Component column width, cell width and how many platform columns fit.
+fn columns(app: &App, inner_w: u16) -> (u16, u16, usize) {
+    let longest = app
+        .plan
+        .components
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0) as u16;
+    let comp_w = (longest + 1).clamp(6, 24);
+    let avail = inner_w.saturating_sub(comp_w);
+    let ncols = app.cols().max(1) as u16;
+    let vis = if ncols * MIN_CELL_W <= avail {
+        ncols
+    } else {
+        (avail / MIN_CELL_W).max(1)
+    };
+    let cell_w = (avail / vis).min(MAX_CELL_W);
+    (comp_w, cell_w, vis as usize)
+}
+
+/// The pane's inside: its content area below the tab line.
+pub fn pane_body(areas: &Areas) -> Rect {
+    let p = areas.pane;
+    if areas.pane_collapsed {
+        return Rect::new(p.x, p.bottom(), p.width, 0);
+    }
+    Rect::new(
+        p.x + 1,
+        p.y + 1,
+        p.width.saturating_sub(2),
+        p.height.saturating_sub(2),
+    )
+}
+
+/// The grid slot (row, column) under a screen position.
+pub fn grid_slot_at(app: &App, geo: &GridGeometry, x: u16, y: u16) -> Option<(usize, usize)> {
+    let inner = geo.inner;
+    let first_row_y = inner.y + 1;
+    let cells_x = inner.x + geo.comp_w;
+    if y < first_row_y || y >= inner.bottom() || x < cells_x || x >= inner.right() {
+        return None;
+    }
+    let row = app.scroll.0 + ((y - first_row_y) / geo.row_h) as usize;
+    let col = app.scroll.1 + ((x - cells_x) / geo.cell_w.max(1)) as usize;
+    let visible = row < app.scroll.0 + geo.vis_rows && col < app.scroll.1 + geo.vis_cols;
+    (visible && row < app.rows() && col < app.cols()).then_some((row, col))
+}
+
+/// Scroll offsets that keep the selected slot in view, moving as little as possible.
+pub fn scroll_to_selection(app: &App, geo: &GridGeometry) -> (usize, usize) {
+    let fit = |sel: usize, first: usize, visible: usize, total: usize| {
+        let visible = visible.max(1);
+        let mut first = first.min(total.saturating_sub(visible));
+        if sel < first {
+            first = sel;
+        } else if sel >= first + visible {
+            first = sel + 1 - visible;
+        }
+        first
+    };
+    (
+        fit(app.sel.0, app.scroll.0, geo.vis_rows, app.rows()),
+        fit(app.sel.1, app.scroll.1, geo.vis_cols, app.cols()),
+    )
+}
