@@ -1,0 +1,297 @@
+//! The buildx runner against a stand-in `docker` program: argv reaches the child intact, the
+//! rawjson stream becomes events, failures keep their text, cancel ends the whole group.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use archgrid::engine::{AttemptOutcome, BuildEvent, BuildxRunner, FailureClass, RunOpts, Runner};
+use archgrid::plan::Cell;
+use tokio::sync::{mpsc, watch};
+
+const REFERENCE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/reference/buildx-0.13.1"
+);
+
+/// A `docker` stand-in: records its argv NUL-separated, replays a captured stderr, writes the
+/// metadata file it was given, then runs `tail` (for cancel tests) and exits with `code`.
+fn fake_docker(dir: &Path, stderr_sample: &str, code: i32, hang: bool) -> PathBuf {
+    let script = dir.join("docker");
+    let argv = dir.join("argv");
+    let body = format!(
+        r#"#!/bin/bash
+printf '%s\0' "$@" > '{argv}'
+cat '{sample}' >&2
+prev=""
+for a in "$@"; do
+  if [ "$prev" = "--metadata-file" ]; then
+    printf '{{"containerimage.descriptor":{{"digest":"sha256:feed"}},"containerimage.digest":"sha256:other"}}' > "$a"
+  fi
+  prev="$a"
+done
+if [ {hang} = 1 ]; then
+  echo $$ > '{dir}/pid'
+  sleep 300 &
+  echo $! > '{dir}/child'
+  wait
+fi
+exit {code}
+"#,
+        argv = argv.display(),
+        sample = stderr_sample,
+        dir = dir.display(),
+        hang = hang as u8,
+    );
+    std::fs::write(&script, body).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn cell(dir: &Path, argv: Vec<String>) -> Arc<Cell> {
+    Arc::new(Cell {
+        index: 0,
+        component: "app".into(),
+        platform: "linux/arm64".parse().unwrap(),
+        image: "r/app:t-arm64".into(),
+        argv,
+        deps: vec![],
+        context: dir.to_path_buf(),
+        dockerfile: dir.join("Dockerfile"),
+        builder: None,
+        metadata_file: dir.join("meta/app-arm64.json"),
+        log_file: dir.join("logs/app-arm64.log"),
+        chain: 0,
+    })
+}
+
+fn argv_for(dir: &Path) -> Vec<String> {
+    vec![
+        "buildx".into(),
+        "build".into(),
+        "--build-arg".into(),
+        "GREETING=hello \"quoted\" $HOME world".into(),
+        "--metadata-file".into(),
+        dir.join("meta/app-arm64.json").display().to_string(),
+        "--tag".into(),
+        "with space".into(),
+        dir.display().to_string(),
+    ]
+}
+
+async fn run(
+    runner: BuildxRunner,
+    cell: Arc<Cell>,
+    opts: RunOpts,
+    cancel_after: Option<Duration>,
+) -> (AttemptOutcome, Vec<BuildEvent>) {
+    let (tx, mut rx) = mpsc::channel(16);
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let collect = tokio::spawn(async move {
+        let mut events = Vec::new();
+        while let Some(ev) = rx.recv().await {
+            events.push(ev);
+        }
+        events
+    });
+    if let Some(after) = cancel_after {
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            let _ = cancel_tx.send(true);
+            // keep the sender alive until the attempt ends
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+    } else {
+        std::mem::forget(cancel_tx);
+    }
+    let outcome = runner.run(cell, 1, opts, tx, cancel_rx).await;
+    (outcome, collect.await.unwrap())
+}
+
+fn recorded_argv(dir: &Path) -> Vec<String> {
+    let bytes = std::fs::read(dir.join("argv")).unwrap();
+    bytes
+        .split(|b| *b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8(s.to_vec()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn argv_reaches_the_child_unchanged_and_success_reads_the_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let docker = fake_docker(
+        dir.path(),
+        &format!("{REFERENCE}/rawjson-raw-full.txt"),
+        0,
+        false,
+    );
+    let runner = BuildxRunner {
+        docker,
+        grace: Duration::from_secs(2),
+    };
+    let argv = argv_for(dir.path());
+    let (outcome, events) = run(
+        runner,
+        cell(dir.path(), argv.clone()),
+        RunOpts::default(),
+        None,
+    )
+    .await;
+    assert_eq!(recorded_argv(dir.path()), argv);
+    assert_eq!(
+        outcome,
+        AttemptOutcome::Green {
+            digest: Some("sha256:feed".into()),
+            cached: false
+        }
+    );
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, BuildEvent::Steps(s) if s.total == 9 && s.done == 9)));
+    let log = std::fs::read_to_string(dir.path().join("logs/app-arm64.log")).unwrap();
+    assert!(log.contains("# attempt 1"), "{log}");
+    assert!(
+        log.contains("'GREETING=hello \"quoted\" $HOME world'"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn no_cache_is_one_more_argument_before_the_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let docker = fake_docker(
+        dir.path(),
+        &format!("{REFERENCE}/rawjson-raw-full.txt"),
+        0,
+        false,
+    );
+    let runner = BuildxRunner {
+        docker,
+        grace: Duration::from_secs(2),
+    };
+    let argv = argv_for(dir.path());
+    run(
+        runner,
+        cell(dir.path(), argv.clone()),
+        RunOpts { no_cache: true },
+        None,
+    )
+    .await;
+    let got = recorded_argv(dir.path());
+    assert_eq!(got.len(), argv.len() + 1);
+    assert_eq!(got[got.len() - 2], "--no-cache");
+    assert_eq!(got.last(), argv.last());
+}
+
+#[tokio::test]
+async fn a_failed_run_keeps_the_trailer_as_failure_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let docker = fake_docker(
+        dir.path(),
+        &format!("{REFERENCE}/rawjson-fail-raw.txt"),
+        1,
+        false,
+    );
+    let runner = BuildxRunner {
+        docker,
+        grace: Duration::from_secs(2),
+    };
+    let (outcome, events) = run(
+        runner,
+        cell(dir.path(), argv_for(dir.path())),
+        RunOpts::default(),
+        None,
+    )
+    .await;
+    match outcome {
+        AttemptOutcome::Failed {
+            text,
+            classification,
+            exit_code,
+        } => {
+            assert!(text.contains(">>> RUN echo \"about to fail\""), "{text}");
+            assert!(text.contains("ERROR: failed to solve:"), "{text}");
+            assert_eq!(classification.class, FailureClass::Permanent);
+            assert_eq!(exit_code, Some(1));
+        }
+        other => panic!("{other:?}"),
+    }
+    let lines: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            BuildEvent::Log { line, .. } => Some(line.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        lines.contains(&"about to fail") && lines.contains(&"oops"),
+        "{lines:?}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("logs/app-arm64.log")).unwrap();
+    assert!(
+        log.contains("oops") && log.contains("ERROR: failed to solve"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn cancel_ends_the_child_and_everything_it_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let docker = fake_docker(
+        dir.path(),
+        &format!("{REFERENCE}/rawjson-canceled-raw.txt"),
+        0,
+        true,
+    );
+    let runner = BuildxRunner {
+        docker,
+        grace: Duration::from_millis(500),
+    };
+    let started = std::time::Instant::now();
+    let (outcome, _) = run(
+        runner,
+        cell(dir.path(), argv_for(dir.path())),
+        RunOpts::default(),
+        Some(Duration::from_millis(700)),
+    )
+    .await;
+    assert_eq!(outcome, AttemptOutcome::Canceled);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let child: i32 = std::fs::read_to_string(dir.path().join("child"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // the grandchild (sleep) was in the group and is gone too
+    let mut alive = true;
+    for _ in 0..50 {
+        alive = unsafe { libc::kill(child, 0) } == 0;
+        if !alive {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!alive, "the build's own child {child} outlived the cancel");
+}
+
+#[tokio::test]
+async fn a_missing_docker_program_is_a_failure_naming_the_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let runner = BuildxRunner {
+        docker: dir.path().join("no-such-docker"),
+        grace: Duration::from_secs(1),
+    };
+    let (outcome, _) = run(
+        runner,
+        cell(dir.path(), argv_for(dir.path())),
+        RunOpts::default(),
+        None,
+    )
+    .await;
+    match outcome {
+        AttemptOutcome::Failed { text, .. } => assert!(text.contains("app@linux/arm64"), "{text}"),
+        other => panic!("{other:?}"),
+    }
+}
