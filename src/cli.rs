@@ -9,7 +9,7 @@ use crate::config::Matrix;
 use crate::engine::BuildxRunner;
 use crate::headless::{self, EXIT_USAGE};
 use crate::plan::{relative_to, Plan};
-use crate::prepare::prepare;
+use crate::prepare::{prepare, Prepared};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,6 +53,54 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Check the engine, buildx, emulation, the registry, free disk and the builder.
+    Doctor {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or show the builder that [builder] in the matrix declares.
+    Builder {
+        #[command(subcommand)]
+        action: BuilderCmd,
+    },
+    /// Create each component's manifest list from its green cells' digests, then verify it.
+    Publish {
+        /// Publish only this component; only its own cells need to be green.
+        #[arg(long)]
+        component: Option<String>,
+        /// Publish what is green and say which platforms are missing.
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Check that each list in the registry holds exactly the grid's platforms and digests.
+    Verify {
+        /// Check only this component's lists.
+        #[arg(long)]
+        component: Option<String>,
+    },
+    /// Write DIR/{arch}/{component}_{tag}.tar for every green cell, and DIR/index.json.
+    Export {
+        dir: PathBuf,
+        /// Only this platform (repeatable).
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Vec<crate::platform::Platform>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BuilderCmd {
+    /// Create and start the declared builder (never makes it the current builder).
+    Create {
+        /// Remove an existing builder of that name first, so it takes the declared settings.
+        #[arg(long)]
+        recreate: bool,
+        /// Print the docker commands instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show the builder as the console's builder pane does, with how it differs from the matrix.
+    Inspect,
 }
 
 pub fn main() -> i32 {
@@ -67,7 +115,28 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Some(Cmd::Plan { json }) => plan(&matrix, &cli.select, json),
-        Some(Cmd::Build) | None => build(matrix, &cli.select),
+        Some(Cmd::Doctor { json }) => crate::cli_doctor::run(&matrix, json),
+        Some(Cmd::Builder {
+            action: BuilderCmd::Create { recreate, dry_run },
+        }) => crate::cli_builder::create(&matrix, recreate, dry_run),
+        Some(Cmd::Builder {
+            action: BuilderCmd::Inspect,
+        }) => crate::cli_builder::inspect(&matrix),
+        Some(Cmd::Publish {
+            component,
+            allow_partial,
+        }) => crate::headless_publish::publish(matrix, component, allow_partial),
+        Some(Cmd::Verify { component }) => crate::headless_publish::verify(matrix, component),
+        Some(Cmd::Export { dir, platform }) => {
+            crate::headless_publish::export(matrix, dir, platform)
+        }
+        Some(Cmd::Build) => build(matrix, &cli.select, true),
+        // The console needs a terminal; without one (a pipe, CI) the headless build is the
+        // only thing that can work.
+        None => {
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            build(matrix, &cli.select, cli.headless || !tty)
+        }
     }
 }
 
@@ -161,7 +230,33 @@ fn plan(matrix: &Matrix, select: &crate::cli::Select, json: bool) -> i32 {
     0
 }
 
-fn build(matrix: Matrix, select: &Select) -> i32 {
+/// The checks both front ends make before the scheduler starts. The console tolerates an
+/// unreachable engine (its header says so and it keeps asking); the headless build does not.
+async fn ready_to_build(mut prep: Prepared, headless: bool) -> Result<Prepared, i32> {
+    match check_engine().await {
+        Ok(()) => {}
+        Err(e) if headless => {
+            eprintln!("error: {e}");
+            return Err(EXIT_USAGE);
+        }
+        Err(_) => return Ok(prep),
+    }
+    match crate::docker::preflight::check(&prep.matrix).await {
+        Ok(pre) => pre.notes.iter().for_each(|n| eprintln!("note: {n}")),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(EXIT_USAGE);
+        }
+    }
+    for block in crate::docker::routes::refuse_blocked_columns(&mut prep).await {
+        if headless {
+            println!("{} is blocked: {}", block.platform, block.reason);
+        }
+    }
+    Ok(prep)
+}
+
+fn build(matrix: Matrix, select: &Select, headless: bool) -> i32 {
     let prep = match prepare(matrix, select) {
         Ok(p) => p,
         Err(e) => {
@@ -169,17 +264,21 @@ fn build(matrix: Matrix, select: &Select) -> i32 {
             return EXIT_USAGE;
         }
     };
-    runtime().block_on(async move {
-        if let Err(e) = check_engine().await {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-        let mut out = std::io::stdout();
-        headless::run(prep, BuildxRunner::default(), &mut out).await
-    })
+    let prep = match runtime().block_on(ready_to_build(prep, headless)) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if headless {
+        runtime().block_on(async move {
+            let mut out = std::io::stdout();
+            headless::run(prep, BuildxRunner::default(), &mut out).await
+        })
+    } else {
+        crate::ui::run(prep, BuildxRunner::default())
+    }
 }
 
-async fn check_engine() -> Result<(), String> {
+pub(crate) async fn check_engine() -> Result<(), String> {
     crate::docker::engine::ping().await.map_err(|e| {
         format!("{e}\n  hint: start the engine (scripts/lab up) or point DOCKER_HOST at one")
     })?;

@@ -177,6 +177,9 @@ fn status_line(
             "up to date, skipped (same inputs as the last green build) {}",
             digest.as_deref().unwrap_or("")
         ),
+        CellStatus::Failed { reason, .. } if status.was_refused() => {
+            format!("blocked before the run: {}", sanitize_line(reason))
+        }
         CellStatus::Failed {
             class,
             reason,
@@ -214,6 +217,7 @@ pub fn cell_word(status: &CellStatus) -> String {
             )
         }
         CellStatus::UpToDate { .. } => "green (skipped)".into(),
+        CellStatus::Failed { .. } if status.was_refused() => "blocked".into(),
         CellStatus::Failed { .. } => "FAILED".into(),
         CellStatus::Canceled => "canceled".into(),
     }

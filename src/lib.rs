@@ -5,13 +5,19 @@
 //! console (`ui`) and the headless reporter are two front ends on the same scheduler.
 
 pub mod cli;
+pub mod cli_builder;
+pub mod cli_doctor;
 pub mod config;
 pub mod docker;
+pub mod doctor;
 pub mod engine;
 pub mod headless;
+pub mod headless_publish;
 pub mod plan;
 pub mod platform;
 pub mod prepare;
+pub mod publish;
 pub mod sanitize;
 pub mod scheduler;
 pub mod state;
+pub mod ui;

@@ -233,7 +233,8 @@ fn build_argv(matrix: &Matrix, cells: &[Cell], i: usize) -> Vec<String> {
     let comp = matrix
         .component(&cell.component)
         .expect("cell of a known component");
-    let mut argv: Vec<String> = vec!["buildx".into(), "build".into()];
+    let mut argv = docker_options(cell.builder.as_deref());
+    argv.extend(["buildx".to_string(), "build".to_string()]);
     let mut flag = |name: &str, value: String| {
         argv.push(name.to_string());
         argv.push(value);
@@ -276,6 +277,17 @@ fn build_argv(matrix: &Matrix, cells: &[Cell], i: usize) -> Vec<String> {
     );
     argv.push(cell.context.display().to_string());
     argv
+}
+
+/// Options before `buildx` for a child on `builder`. A docker context is chosen with
+/// `--context`: buildx 0.13 takes a context as `--builder` only when it is the current one.
+pub fn docker_options(builder: Option<&str>) -> Vec<String> {
+    match builder {
+        Some(name) if crate::docker::contexts::is_context(name) => {
+            vec!["--context".to_string(), name.to_string()]
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn dependency_order(matrix: &Matrix) -> Vec<String> {

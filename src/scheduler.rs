@@ -73,6 +73,21 @@ impl CellStatus {
         )
     }
 
+    /// A cell refused before the run, e.g. because its platform's builder cannot take it. It is
+    /// a failure with no attempt: it never starts, its dependents are blocked, and a retry
+    /// really builds it.
+    pub fn refused(reason: String) -> CellStatus {
+        CellStatus::Failed {
+            class: FailureClass::Permanent,
+            reason,
+            attempts: 0,
+        }
+    }
+
+    pub fn was_refused(&self) -> bool {
+        matches!(self, CellStatus::Failed { attempts: 0, .. })
+    }
+
     pub fn digest(&self) -> Option<&str> {
         match self {
             CellStatus::Green { digest, .. } | CellStatus::UpToDate { digest } => digest.as_deref(),

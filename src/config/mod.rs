@@ -6,6 +6,7 @@
 mod duration;
 mod error;
 mod graph;
+mod network_host;
 mod parse;
 mod raw;
 mod reference;

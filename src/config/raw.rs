@@ -29,10 +29,9 @@ pub(super) struct RawBuilder {
     #[serde(default)]
     pub create: bool,
     pub driver: Option<Text>,
-    #[serde(default)]
-    pub driver_opts: BTreeMap<String, String>,
-    #[serde(default)]
-    pub buildkitd_flags: Vec<String>,
+    /// Spanned so rules about host networking can point at the value.
+    pub driver_opts: Option<Spanned<BTreeMap<String, String>>>,
+    pub buildkitd_flags: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     pub platforms: Vec<Text>,
     pub endpoint: Option<String>,

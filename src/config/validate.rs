@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::duration::parse_duration;
 use super::error::Collector;
 use super::graph::{self, Node};
+use super::network_host;
 use super::raw::{RawBuilder, RawComponent, RawMatrix, RawProject, RawRetry, RawRoute, Text};
 use super::reference;
 use super::suggest::closest;
@@ -184,13 +185,17 @@ fn builder(raw: RawBuilder, errors: &mut Collector<'_>) -> BuilderConfig {
             );
         }
     }
+    network_host::check(&raw, errors);
     BuilderConfig {
         name: raw.name,
         network: raw.network.map(Text::into_inner),
         create: raw.create,
         driver: raw.driver.map(Text::into_inner),
-        driver_opts: raw.driver_opts,
-        buildkitd_flags: raw.buildkitd_flags,
+        driver_opts: raw.driver_opts.map(|o| o.into_inner()).unwrap_or_default(),
+        buildkitd_flags: raw
+            .buildkitd_flags
+            .map(|f| f.into_inner())
+            .unwrap_or_default(),
         platforms: platform_list(&raw.platforms, errors)
             .into_iter()
             .map(|(p, _)| p)

@@ -76,13 +76,16 @@ impl Builder {
         if self.driver == "docker" {
             return Vec::new();
         }
-        self.nodes.iter().filter(|n| !n.allows_network_host()).collect()
+        self.nodes
+            .iter()
+            .filter(|n| !n.allows_network_host())
+            .collect()
     }
 
-    /// Platforms no node lists. Nodes of an inactive builder list none until it boots, and
-    /// then nothing is known, so nothing is reported.
+    /// Platforms no node lists. A node of an inactive builder may list none until it boots;
+    /// while any node's platforms are unknown, nothing is reported.
     pub fn missing_platforms<'a>(&self, wanted: &'a [Platform]) -> Vec<&'a Platform> {
-        if self.nodes.iter().all(|n| n.platforms.is_empty()) {
+        if self.nodes.is_empty() || self.nodes.iter().any(|n| n.platforms.is_empty()) {
             return Vec::new();
         }
         wanted
@@ -165,7 +168,8 @@ fn error_text(err: Option<serde_json::Value>) -> Option<String> {
 pub fn parse_ls_json(text: &str) -> Result<Vec<Builder>, String> {
     let mut builders: Vec<Builder> = Vec::new();
     for item in serde_json::Deserializer::from_str(text).into_iter::<LsBuilder>() {
-        let b = item.map_err(|e| format!("unexpected `docker buildx ls --format json` output: {e}"))?;
+        let b =
+            item.map_err(|e| format!("unexpected `docker buildx ls --format json` output: {e}"))?;
         if builders.iter().any(|known| known.name == b.name) {
             continue;
         }
@@ -207,8 +211,10 @@ pub fn parse_inspect(text: &str) -> Result<Builder, String> {
         if line.starts_with([' ', '\t']) {
             // Indented lines continue a section; only the labels are kept.
             if in_labels {
-                if let (Some(node), Some((k, v))) = (builder.nodes.last_mut(), line.split_once(':')) {
-                    node.labels.push((k.trim().to_string(), v.trim().to_string()));
+                if let (Some(node), Some((k, v))) = (builder.nodes.last_mut(), line.split_once(':'))
+                {
+                    node.labels
+                        .push((k.trim().to_string(), v.trim().to_string()));
                 }
             }
             continue;
@@ -261,7 +267,9 @@ pub fn parse_inspect(text: &str) -> Result<Builder, String> {
     }
     if builder.name.is_empty() {
         let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Err(format!("unexpected `docker buildx inspect` output: {first}"));
+        return Err(format!(
+            "unexpected `docker buildx inspect` output: {first}"
+        ));
     }
     Ok(builder)
 }
@@ -272,7 +280,8 @@ pub fn parse_driver_opts(text: &str) -> Vec<(String, String)> {
     let mut chars = text.chars().peekable();
     loop {
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        let key: String = std::iter::from_fn(|| chars.next_if(|&c| c != '=' && !c.is_whitespace())).collect();
+        let key: String =
+            std::iter::from_fn(|| chars.next_if(|&c| c != '=' && !c.is_whitespace())).collect();
         if key.is_empty() {
             break;
         }
@@ -342,7 +351,12 @@ async fn docker(args: &[&str]) -> Result<String, String> {
     let out = match tokio::time::timeout(QUERY_TIMEOUT, child).await {
         Ok(Ok(out)) => out,
         Ok(Err(e)) => return Err(format!("could not run {shown}: {e}")),
-        Err(_) => return Err(format!("{shown} did not answer in {}s", QUERY_TIMEOUT.as_secs())),
+        Err(_) => {
+            return Err(format!(
+                "{shown} did not answer in {}s",
+                QUERY_TIMEOUT.as_secs()
+            ))
+        }
     };
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
@@ -385,18 +399,27 @@ mod tests {
         assert_eq!(n.buildkit.as_deref(), Some("v0.0.0+unknown"));
         assert_eq!(
             n.platforms,
-            ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/arm64"]
+            [
+                "linux/amd64",
+                "linux/amd64/v2",
+                "linux/amd64/v3",
+                "linux/arm64"
+            ]
         );
-        assert!(n
-            .labels
-            .contains(&("org.mobyproject.buildkit.worker.network".into(), "host".into())));
+        assert!(n.labels.contains(&(
+            "org.mobyproject.buildkit.worker.network".into(),
+            "host".into()
+        )));
     }
 
     #[test]
     fn ls_json_reports_errors_and_rejects_text() {
         let text = r#"{"Name":"default","Driver":"docker","Nodes":[],"Err":"Cannot connect to the Docker daemon"}"#;
         let b = parse_ls_json(text).expect("parses");
-        assert_eq!(b[0].error.as_deref(), Some("Cannot connect to the Docker daemon"));
+        assert_eq!(
+            b[0].error.as_deref(),
+            Some("Cannot connect to the Docker daemon")
+        );
         assert!(parse_ls_json(&sample("ls-table.txt")).is_err());
     }
 
@@ -405,18 +428,25 @@ mod tests {
         let b = parse_inspect(&sample("inspect-default.txt")).expect("parses");
         assert_eq!(b.name, "default");
         assert_eq!(b.driver, "docker");
-        assert_eq!(b.last_activity.as_deref(), Some("2026-11-22 09:52:22 +0000 UTC"));
+        assert_eq!(
+            b.last_activity.as_deref(),
+            Some("2026-11-22 09:52:22 +0000 UTC")
+        );
         assert_eq!(b.nodes.len(), 1);
         let n = &b.nodes[0];
         assert_eq!(n.endpoint, "default");
         assert_eq!(n.buildkit.as_deref(), Some("v0.0.0+unknown"));
         assert_eq!(n.platforms.len(), 4);
         assert_eq!(n.labels.len(), 8);
-        assert!(n
-            .labels
-            .contains(&("org.mobyproject.buildkit.worker.moby.host-gateway-ip".into(), "<nil>".into())));
+        assert!(n.labels.contains(&(
+            "org.mobyproject.buildkit.worker.moby.host-gateway-ip".into(),
+            "<nil>".into()
+        )));
         assert!(n.flags.is_empty());
-        assert!(b.nodes_refusing_network_host().is_empty(), "docker driver allows host networking");
+        assert!(
+            b.nodes_refusing_network_host().is_empty(),
+            "docker driver allows host networking"
+        );
     }
 
     #[test]
@@ -430,7 +460,10 @@ mod tests {
         assert_eq!(n.status, "inactive");
         assert_eq!(n.driver_opt("network"), Some("host"));
         assert_eq!(n.driver_opt("image"), Some("moby/buildkit:buildx-stable-1"));
-        assert_eq!(n.flags, ["--allow-insecure-entitlement", "network.host", "--debug"]);
+        assert_eq!(
+            n.flags,
+            ["--allow-insecure-entitlement", "network.host", "--debug"]
+        );
         assert!(n.allows_network_host());
         assert_eq!(n.platforms, ["linux/amd64*"]);
         assert!(n.supports(&platform("linux/amd64")));
@@ -449,9 +482,20 @@ mod tests {
         assert!(b.nodes[0].flags.is_empty());
         assert!(b.nodes[0].platforms.is_empty());
         assert_eq!(b.nodes[1].endpoint, "fakearm");
-        assert_eq!(b.nodes[1].driver_opts, [("network".to_string(), "host".to_string())]);
-        let refusing: Vec<_> = b.nodes_refusing_network_host().iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            b.nodes[1].driver_opts,
+            [("network".to_string(), "host".to_string())]
+        );
+        let refusing: Vec<_> = b
+            .nodes_refusing_network_host()
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
         assert_eq!(refusing, ["rbx0"]);
+        assert!(
+            b.missing_platforms(&[platform("linux/amd64")]).is_empty(),
+            "rbx0's platforms are unknown until it starts"
+        );
     }
 
     #[test]
@@ -475,8 +519,14 @@ mod tests {
             ..Node::default()
         };
         assert!(node(&["--allow-insecure-entitlement=network.host"]).allows_network_host());
-        assert!(node(&["--allow-insecure-entitlement", "security.insecure,network.host"]).allows_network_host());
-        assert!(!node(&["--allow-insecure-entitlement", "security.insecure"]).allows_network_host());
+        assert!(node(&[
+            "--allow-insecure-entitlement",
+            "security.insecure,network.host"
+        ])
+        .allows_network_host());
+        assert!(
+            !node(&["--allow-insecure-entitlement", "security.insecure"]).allows_network_host()
+        );
         assert!(!node(&["--debug", "network.host"]).allows_network_host());
         assert!(!node(&["--allow-insecure-entitlement"]).allows_network_host());
     }

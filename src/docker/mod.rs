@@ -1,3 +1,12 @@
 //! Facts from the Docker engine and buildx.
 
+pub mod builder;
+pub mod builder_facts;
+pub mod buildx;
+pub mod container;
+pub mod contexts;
+pub mod drift;
 pub mod engine;
+pub mod entitlement;
+pub mod preflight;
+pub mod routes;

@@ -62,6 +62,10 @@ const TRANSIENT: &[&str] = &[
     "broken pipe",
     "503 service unavailable",
     "502 bad gateway",
+    // A registry under concurrent pushes of the same blob answers 500 now and then; the same
+    // push a moment later goes through.
+    "500 internal server error",
+    "504 gateway timeout",
     "unexpected eof",
 ];
 
@@ -360,6 +364,7 @@ mod tests {
             "ERROR: failed to solve: failed to push r/x: write tcp 1.2.3.4:5: write: broken pipe",
             "ERROR: failed to solve: failed to fetch anonymous token: unexpected status: 503 Service Unavailable",
             "ERROR: failed to solve: failed to copy: httpReadSeeker: failed open: 502 Bad Gateway",
+            "ERROR: failed to solve: failed to push 127.0.0.1:5000/x:1: unexpected status from PUT request to http://127.0.0.1:5000/v2/x/manifests/1: 500 Internal Server Error",
             "ERROR: failed to solve: rpc error: code = DeadlineExceeded desc = context deadline exceeded",
         ];
         for text in cases {

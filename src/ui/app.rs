@@ -58,7 +58,10 @@ impl Pane {
 pub enum Confirm {
     Quit,
     /// Building a green cell again throws away a possibly hour-long result.
-    Rebuild { cell: usize, no_cache: bool },
+    Rebuild {
+        cell: usize,
+        no_cache: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,10 +207,11 @@ impl App {
                     .collect()
             })
             .collect();
-        let wants_network_host = plan
-            .cells
-            .iter()
-            .any(|c| c.argv.windows(2).any(|w| w[0] == "--allow" && w[1] == "network.host"));
+        let wants_network_host = plan.cells.iter().any(|c| {
+            c.argv
+                .windows(2)
+                .any(|w| w[0] == "--allow" && w[1] == "network.host")
+        });
         let mut builder_names: Vec<Option<String>> = Vec::new();
         for cell in &plan.cells {
             if !builder_names.contains(&cell.builder) {
@@ -254,7 +258,11 @@ impl App {
 
     /// The selected cell; `None` on a slot no cell fills.
     pub fn selected(&self) -> Option<usize> {
-        self.grid.get(self.sel.0)?.get(self.sel.1).copied().flatten()
+        self.grid
+            .get(self.sel.0)?
+            .get(self.sel.1)
+            .copied()
+            .flatten()
     }
 
     pub fn position_of(&self, cell: usize) -> Option<(usize, usize)> {

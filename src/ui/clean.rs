@@ -49,7 +49,10 @@ pub fn clean_status(status: CellStatus) -> CellStatus {
 }
 
 fn clean_pairs(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
-    pairs.into_iter().map(|(k, v)| (clean(&k), clean(&v))).collect()
+    pairs
+        .into_iter()
+        .map(|(k, v)| (clean(&k), clean(&v)))
+        .collect()
 }
 
 fn clean_node(n: Node) -> Node {

@@ -98,36 +98,38 @@ use Action as A;
 use Context as C;
 
 /// In the order the footer and the help list them.
+#[rustfmt::skip]
 pub const ACTIONS: &[ActionInfo] = &[
-    info(A::Retry, "retry", &["r"], "retry", "build the selected cell again (asks first when it is green)", C::Global),
-    info(A::RetryFailed, "retry-failed", &["R"], "retry failed", "build every failed cell again", C::Global),
-    info(A::Cancel, "cancel", &["c"], "cancel", "stop the selected running cell", C::Global),
-    info(A::RebuildNoCache, "rebuild", &["f"], "no-cache", "rebuild the selected cell with --no-cache", C::Global),
-    info(A::Pause, "pause", &["s"], "pause", "stop or resume starting new cells; running ones go on", C::Global),
-    info(A::Publish, "publish", &["p"], "publish", "publish the manifest lists (needs every cell green)", C::Global),
-    info(A::NextPane, "next-pane", &["tab"], "pane", "show the next lower pane", C::Global),
-    info(A::PrevPane, "prev-pane", &["backtab"], "prev pane", "show the previous lower pane", C::Global),
-    info(A::ShowLog, "log-pane", &["1"], "log", "show the selected cell's log", C::Global),
-    info(A::ShowFailures, "failures-pane", &["2"], "failures", "show every failed attempt", C::Global),
-    info(A::ShowBuilder, "builder-pane", &["3"], "builder", "show what buildx reports about the builder", C::Global),
-    info(A::ShowConsole, "console-pane", &["4"], "console", "show archgrid's own log", C::Global),
-    info(A::MoveUp, "up", &["up", "k"], "up", "select the cell above", C::Global),
-    info(A::MoveDown, "down", &["down", "j"], "down", "select the cell below", C::Global),
-    info(A::MoveLeft, "left", &["left", "h"], "left", "select the cell to the left", C::Global),
-    info(A::MoveRight, "right", &["right", "l"], "right", "select the cell to the right", C::Global),
-    info(A::Help, "help", &["?"], "help", "show this help", C::Global),
-    info(A::Quit, "quit", &["q", "ctrl-c"], "quit", "quit (asks first while cells run, then cancels them)", C::Global),
-    info(A::ScrollUp, "scroll-up", &["pgup"], "page up", "scroll up a page", C::Scroll),
-    info(A::ScrollDown, "scroll-down", &["pgdn"], "page down", "scroll down a page", C::Scroll),
-    info(A::ScrollTop, "scroll-top", &["g", "home"], "oldest", "go to the oldest line kept", C::Scroll),
-    info(A::ScrollBottom, "scroll-bottom", &["G", "end"], "follow", "go to the newest line and follow", C::Scroll),
-    info(A::FailurePrev, "failure-prev", &["up", "k"], "newer", "select the newer failure", C::Failures),
-    info(A::FailureNext, "failure-next", &["down", "j"], "older", "select the older failure", C::Failures),
-    info(A::JumpToCell, "jump", &["enter"], "jump to cell", "select the failure's cell and show its log", C::Failures),
-    info(A::RefreshBuilder, "refresh-builder", &["u"], "refresh", "ask buildx again", C::Builder),
-    info(A::Yes, "yes", &["y"], "yes", "answer yes", C::Confirm),
-    info(A::No, "no", &["n", "esc"], "no", "answer no", C::Confirm),
-    info(A::CloseHelp, "close-help", &["esc", "?", "q"], "close", "close this help", C::Help),
+    //   action             name               default keys        footer          description, context
+    info(A::Retry,          "retry",           &["r"],             "retry",        "build the selected cell again (asks first when it is green)", C::Global),
+    info(A::RetryFailed,    "retry-failed",    &["R"],             "retry failed", "build every failed cell again", C::Global),
+    info(A::Cancel,         "cancel",          &["c"],             "cancel",       "stop the selected running cell", C::Global),
+    info(A::RebuildNoCache, "rebuild",         &["f"],             "no-cache",     "rebuild the selected cell with --no-cache", C::Global),
+    info(A::Pause,          "pause",           &["s"],             "pause",        "stop or resume starting new cells; running ones go on", C::Global),
+    info(A::Publish,        "publish",         &["p"],             "publish",      "publish the manifest lists (needs every cell green)", C::Global),
+    info(A::NextPane,       "next-pane",       &["tab"],           "pane",         "show the next lower pane", C::Global),
+    info(A::PrevPane,       "prev-pane",       &["backtab"],       "prev pane",    "show the previous lower pane", C::Global),
+    info(A::ShowLog,        "log-pane",        &["1"],             "log",          "show the selected cell's log", C::Global),
+    info(A::ShowFailures,   "failures-pane",   &["2"],             "failures",     "show every failed attempt", C::Global),
+    info(A::ShowBuilder,    "builder-pane",    &["3"],             "builder",      "show what buildx reports about the builder", C::Global),
+    info(A::ShowConsole,    "console-pane",    &["4"],             "console",      "show archgrid's own log", C::Global),
+    info(A::MoveUp,         "up",              &["up", "k"],       "up",           "select the cell above", C::Global),
+    info(A::MoveDown,       "down",            &["down", "j"],     "down",         "select the cell below", C::Global),
+    info(A::MoveLeft,       "left",            &["left", "h"],     "left",         "select the cell to the left", C::Global),
+    info(A::MoveRight,      "right",           &["right", "l"],    "right",        "select the cell to the right", C::Global),
+    info(A::Help,           "help",            &["?"],             "help",         "show this help", C::Global),
+    info(A::Quit,           "quit",            &["q", "ctrl-c"],   "quit",         "quit (asks first while cells run, then cancels them)", C::Global),
+    info(A::ScrollUp,       "scroll-up",       &["pgup"],          "page up",      "scroll up a page", C::Scroll),
+    info(A::ScrollDown,     "scroll-down",     &["pgdn"],          "page down",    "scroll down a page", C::Scroll),
+    info(A::ScrollTop,      "scroll-top",      &["g", "home"],     "oldest",       "go to the oldest line kept", C::Scroll),
+    info(A::ScrollBottom,   "scroll-bottom",   &["G", "end"],      "follow",       "go to the newest line and follow", C::Scroll),
+    info(A::FailurePrev,    "failure-prev",    &["up", "k"],       "newer",        "select the newer failure", C::Failures),
+    info(A::FailureNext,    "failure-next",    &["down", "j"],     "older",        "select the older failure", C::Failures),
+    info(A::JumpToCell,     "jump",            &["enter"],         "jump to cell", "select the failure's cell and show its log", C::Failures),
+    info(A::RefreshBuilder, "refresh-builder", &["u"],             "refresh",      "ask buildx again", C::Builder),
+    info(A::Yes,            "yes",             &["y"],             "yes",          "answer yes", C::Confirm),
+    info(A::No,             "no",              &["n", "esc"],      "no",           "answer no", C::Confirm),
+    info(A::CloseHelp,      "close-help",      &["esc", "?", "q"], "close",        "close this help", C::Help),
 ];
 
 pub fn info_of(action: Action) -> &'static ActionInfo {
@@ -165,15 +167,20 @@ impl Key {
         let bad = || format!("{text:?} is not a key (examples: r, R, ctrl-r, enter, pgdn, f5)");
         let mut mods = KeyModifiers::NONE;
         let mut rest = text;
-        // A lone "-" is a key; "ctrl--" is ctrl and "-".
-        while rest.len() > 1 {
-            let Some((prefix, tail)) = rest.split_once('-') else { break };
-            let m = match prefix.to_ascii_lowercase().as_str() {
-                "ctrl" | "c" => KeyModifiers::CONTROL,
-                "alt" | "m" => KeyModifiers::ALT,
+        // `ctrl-c` and `ctrl+c` both work; a lone "-" or "+" is a key, and "ctrl--" is ctrl
+        // and "-".
+        while let Some((at, _)) = rest
+            .char_indices()
+            .skip(1)
+            .find(|&(_, c)| c == '-' || c == '+')
+        {
+            let m = match rest[..at].to_ascii_lowercase().as_str() {
+                "ctrl" | "control" | "c" => KeyModifiers::CONTROL,
+                "alt" | "meta" | "m" => KeyModifiers::ALT,
                 "shift" | "s" => KeyModifiers::SHIFT,
                 _ => break,
             };
+            let tail = &rest[at + 1..];
             if tail.is_empty() {
                 return Err(bad());
             }
@@ -285,7 +292,11 @@ impl Keymap {
                 let Some(pos) = ACTIONS.iter().position(|i| i.name == name) else {
                     errors.push(format!(
                         "{source}: unknown action {name:?}; actions are: {}",
-                        ACTIONS.iter().map(|i| i.name).collect::<Vec<_>>().join(", ")
+                        ACTIONS
+                            .iter()
+                            .map(|i| i.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                     continue;
                 };
@@ -317,7 +328,10 @@ impl Keymap {
                 }
                 for key in &self.keys[i] {
                     if self.keys[j].contains(key) {
-                        out.push(format!("key {key} is bound to both {} and {}", a.name, b.name));
+                        out.push(format!(
+                            "key {key} is bound to both {} and {}",
+                            a.name, b.name
+                        ));
                     }
                 }
             }

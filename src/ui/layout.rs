@@ -2,8 +2,11 @@
 //! same numbers to page the log and to tell which cell a click landed on.
 
 use ratatui::layout::Rect;
+use unicode_width::UnicodeWidthStr;
 
-use super::app::App;
+use super::app::{App, Pane};
+use super::builder_report;
+use super::keymap::Action;
 
 pub const HEADER_H: u16 = 2;
 /// Below this the console only says the terminal is too small.
@@ -13,8 +16,9 @@ const MIN_CELL_W: u16 = 14;
 const MAX_CELL_W: u16 = 48;
 /// Cells this wide or wider get a second line, when the height allows.
 const TWO_LINE_CELL_W: u16 = 20;
-/// A pane shorter than this shows only its tab line.
-const MIN_PANE_H: u16 = 4;
+/// A pane shorter than this (four lines of content) shows only its tab line, and the grid
+/// gets the room: on a small terminal the grid is what is glanced at.
+const MIN_PANE_H: u16 = 6;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -52,12 +56,13 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     let (comp_w, cell_w, vis_cols) = columns(app, area.width.saturating_sub(2));
     let rows = app.rows() as u16;
     let grid_cap = (body_h * 11 / 20).max(5).min(body_h);
-    let row_h = if cell_w >= TWO_LINE_CELL_W && 3 + rows * 2 <= grid_cap {
+    let row_h = if cell_w >= TWO_LINE_CELL_W && rows.saturating_mul(2).saturating_add(3) <= grid_cap
+    {
         2
     } else {
         1
     };
-    let mut grid_h = (3 + rows * row_h).min(grid_cap);
+    let mut grid_h = rows.saturating_mul(row_h).saturating_add(3).min(grid_cap);
     let mut pane_h = body_h - grid_h;
     let pane_collapsed = pane_h < MIN_PANE_H;
     if pane_collapsed {
@@ -160,4 +165,46 @@ pub fn scroll_to_selection(app: &App, geo: &GridGeometry) -> (usize, usize) {
         fit(app.sel.0, app.scroll.0, geo.vis_rows, app.rows()),
         fit(app.sel.1, app.scroll.1, geo.vis_cols, app.cols()),
     )
+}
+
+/// The pane tabs as the pane's top border shows them: the key that opens each, its name, and
+/// what needs attention there.
+pub fn tabs(app: &App) -> Vec<(Pane, String)> {
+    let warned = !builder_report::warnings(app).is_empty();
+    Pane::ALL
+        .iter()
+        .map(|&pane| {
+            let action = match pane {
+                Pane::Log => Action::ShowLog,
+                Pane::Failures => Action::ShowFailures,
+                Pane::Builder => Action::ShowBuilder,
+                Pane::Console => Action::ShowConsole,
+            };
+            let key = app.keymap.label(action, false);
+            let extra = match pane {
+                Pane::Failures if !app.failures.is_empty() => format!(" ({})", app.failures.len()),
+                Pane::Builder if warned => " ⚠".to_string(),
+                _ => String::new(),
+            };
+            (pane, format!(" {key} {}{extra} ", pane.title()))
+        })
+        .collect()
+}
+
+/// Width of the separator drawn between two tabs.
+pub const TAB_GAP: u16 = 1;
+
+pub fn tab_at(app: &App, areas: &Areas, x: u16, y: u16) -> Option<Pane> {
+    if y != areas.pane.y {
+        return None;
+    }
+    let mut left = areas.pane.x + 1;
+    for (pane, label) in tabs(app) {
+        let w = label.width() as u16;
+        if x >= left && x < left + w {
+            return Some(pane);
+        }
+        left += w + TAB_GAP;
+    }
+    None
 }

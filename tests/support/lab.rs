@@ -1,10 +1,19 @@
 //! The lab engine for integration tests: started through `scripts/lab up`, never assumed.
 
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 pub const REGISTRY: &str = "127.0.0.1:5000";
+
+/// Every test process that uses the lab holds this file locked shared from its first
+/// `ensure()` until it exits; a test that switches an emulator off holds it exclusively
+/// (`exclusive_binfmt`). So no build of any test binary, in this run or a concurrent one, runs
+/// while binfmt_misc is changed under it.
+pub const BINFMT_LOCK: &str = "/tmp/archgrid-binfmt.lock";
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,6 +23,11 @@ pub fn repo() -> PathBuf {
 /// script's own words; under CI=true there is no other outcome, and outside CI neither, since a
 /// skipped engine test proves nothing.
 pub fn ensure() {
+    static SHARED: OnceLock<()> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        flock(binfmt_lock(), libc::LOCK_SH)
+            .unwrap_or_else(|e| panic!("cannot lock {BINFMT_LOCK} shared: {e}"))
+    });
     static UP: OnceLock<Result<(), String>> = OnceLock::new();
     let result = UP.get_or_init(|| {
         let out = Command::new(repo().join("scripts/lab"))
@@ -143,5 +157,62 @@ fn copy_dir(src: &Path, dst: &Path) {
         } else {
             std::fs::copy(entry.path(), &to).unwrap();
         }
+    }
+}
+
+fn binfmt_lock() -> &'static File {
+    static FILE: OnceLock<File> = OnceLock::new();
+    FILE.get_or_init(|| {
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(BINFMT_LOCK)
+            .unwrap_or_else(|e| panic!("cannot open {BINFMT_LOCK}: {e}"))
+    })
+}
+
+fn flock(file: &File, operation: libc::c_int) -> std::io::Result<()> {
+    // SAFETY: the descriptor belongs to `file`, which outlives the call.
+    if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// The binfmt lock held exclusively; dropping it goes back to shared. The lock belongs to the
+/// process, so only a test binary with no other lab test in it may take it.
+pub struct ExclusiveBinfmt(());
+
+/// Waits until no other test process uses the lab, up to `timeout`. Polls, since a blocking
+/// request could wait forever behind a process that never ends.
+pub fn exclusive_binfmt(timeout: Duration) -> ExclusiveBinfmt {
+    ensure();
+    let deadline = Instant::now() + timeout;
+    loop {
+        // Converting shared to exclusive on the same descriptor gives the shared lock up
+        // first, so two processes asking at once cannot deadlock.
+        match flock(binfmt_lock(), libc::LOCK_EX | libc::LOCK_NB) {
+            Ok(()) => return ExclusiveBinfmt(()),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if Instant::now() > deadline {
+                    panic!(
+                        "other test processes kept {BINFMT_LOCK} for more than {}s; this test \
+                         switches the arm64 emulator off and must run alone",
+                        timeout.as_secs()
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!("cannot lock {BINFMT_LOCK}: {e}"),
+        }
+    }
+}
+
+impl Drop for ExclusiveBinfmt {
+    fn drop(&mut self) {
+        let _ = flock(binfmt_lock(), libc::LOCK_SH);
     }
 }

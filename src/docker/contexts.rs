@@ -1,0 +1,34 @@
+//! Docker contexts by name. buildx lists every context as a builder with the docker driver,
+//! but buildx 0.13 refuses `--builder NAME` for a context other than the current one ("use
+//! `docker --context=NAME buildx` to switch to context"), and another docker-driver builder
+//! cannot be created under a new name; so a cell routed to a context runs as
+//! `docker --context NAME buildx build --builder NAME`.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// Whether `name` is a docker context. The list is read once per process from the CLI's own
+/// configuration; no daemon is asked.
+pub fn is_context(name: &str) -> bool {
+    static NAMES: OnceLock<BTreeSet<String>> = OnceLock::new();
+    NAMES.get_or_init(list).contains(name)
+}
+
+/// Without docker there are no contexts, and the builder check says what is wrong.
+fn list() -> BTreeSet<String> {
+    let out = Command::new("docker")
+        .args(["context", "ls", "--format", "{{.Name}}"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output();
+    match out {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}

@@ -1,0 +1,359 @@
+//! One manifest list per component from its cells' per-arch digests, with
+//! `docker buildx imagetools create`, only when every cell it needs is green.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::command::docker;
+use super::verify::{self, compare, Expected, ListReport};
+use super::{cell_images, list_reference, list_words, CellImage, NotGreen};
+use crate::plan::{shell_words, Plan};
+use crate::platform::Platform;
+use crate::scheduler::CellStatus;
+
+/// Sources live in the target's own repository, so creating a list pushes one small manifest;
+/// a registry still silent after this long is reported instead of waited on.
+const CREATE_LIMIT: Duration = Duration::from_secs(600);
+const INSPECT_LIMIT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishOptions {
+    /// Publish only this component; only its own cells need to be green.
+    pub component: Option<String>,
+    /// Publish each component from the cells that are green and say what is missing. Meant for
+    /// the headless command only.
+    pub allow_partial: bool,
+}
+
+/// One list to create: what a confirmation shows before anything is pushed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListPlan {
+    pub component: String,
+    /// `{registry}/{component}:{tag}`, then one per extra tag.
+    pub targets: Vec<String>,
+    pub sources: Vec<CellImage>,
+    /// Cells of the component left out (only with `allow_partial`).
+    pub missing: Vec<NotGreen>,
+}
+
+impl ListPlan {
+    pub fn partial(&self) -> bool {
+        !self.missing.is_empty()
+    }
+
+    pub fn missing_platforms(&self) -> Vec<String> {
+        self.missing
+            .iter()
+            .map(|m| {
+                m.id.split_once('@')
+                    .map_or(m.id.clone(), |(_, p)| p.to_string())
+            })
+            .collect()
+    }
+
+    /// The exact arguments after `docker` that create the lists of `targets`.
+    pub fn create_argv(&self, targets: &[&str]) -> Vec<String> {
+        let mut argv: Vec<String> = ["buildx", "imagetools", "create"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for target in targets {
+            argv.push("--tag".into());
+            argv.push(target.to_string());
+        }
+        argv.extend(self.sources.iter().map(CellImage::pinned));
+        argv
+    }
+
+    fn expected(&self, reference: &str) -> Expected {
+        Expected {
+            component: self.component.clone(),
+            reference: reference.to_string(),
+            entries: self.entries(),
+            unknown: Vec::new(),
+        }
+    }
+
+    fn entries(&self) -> Vec<(Platform, Option<String>)> {
+        self.sources
+            .iter()
+            .map(|s| (s.platform.clone(), Some(s.digest.clone())))
+            .collect()
+    }
+}
+
+/// Why nothing will be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NoRegistry,
+    UnknownComponent {
+        name: String,
+        known: Vec<String>,
+    },
+    /// Cells the lists need that are not green.
+    NotGreen(Vec<NotGreen>),
+    /// `allow_partial`, and still not one green cell.
+    NothingGreen(Vec<NotGreen>),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cells = |list: &[NotGreen]| {
+            let words: Vec<String> = list
+                .iter()
+                .map(|n| format!("{} ({})", n.id, n.why))
+                .collect();
+            list_words(&words, 12)
+        };
+        match self {
+            Refusal::NoRegistry => write!(
+                f,
+                "[project] in matrix.toml sets no registry, so there is nowhere to publish to"
+            ),
+            Refusal::UnknownComponent { name, known } => write!(
+                f,
+                "no component named {name:?} (components: {})",
+                known.join(", ")
+            ),
+            Refusal::NotGreen(list) => write!(
+                f,
+                "publishing needs every cell green; not green: {}",
+                cells(list)
+            ),
+            Refusal::NothingGreen(list) => {
+                write!(
+                    f,
+                    "no cell is green, so there is nothing to publish: {}",
+                    cells(list)
+                )
+            }
+        }
+    }
+}
+
+/// The lists to create, or why none will be. Pure: nothing runs.
+pub fn plan_publish(
+    plan: &Plan,
+    statuses: &[CellStatus],
+    extra_tags: &[String],
+    opts: &PublishOptions,
+) -> Result<Vec<ListPlan>, Refusal> {
+    let Some(registry) = plan.registry.as_deref() else {
+        return Err(Refusal::NoRegistry);
+    };
+    if let Some(name) = &opts.component {
+        if !plan.components.contains(name) {
+            return Err(Refusal::UnknownComponent {
+                name: name.clone(),
+                known: plan.components.clone(),
+            });
+        }
+    }
+    let wanted = |c: &str| opts.component.as_deref().is_none_or(|only| only == c);
+    let (green, not_green) = cell_images(plan, statuses, |c| wanted(&c.component));
+    if !not_green.is_empty() && !opts.allow_partial {
+        return Err(Refusal::NotGreen(not_green));
+    }
+    if green.is_empty() {
+        return Err(Refusal::NothingGreen(not_green));
+    }
+    let tags: Vec<&String> = std::iter::once(&plan.tag).chain(extra_tags).collect();
+    Ok(plan
+        .components
+        .iter()
+        .filter(|c| wanted(c))
+        .map(|component| ListPlan {
+            component: component.clone(),
+            targets: tags
+                .iter()
+                .map(|t| list_reference(registry, component, t))
+                .collect(),
+            sources: green
+                .iter()
+                .filter(|g| &g.component == component)
+                .cloned()
+                .collect(),
+            missing: not_green
+                .iter()
+                .filter(|n| plan.cells[n.cell].component == *component)
+                .cloned()
+                .collect(),
+        })
+        .collect())
+}
+
+/// What a target held before this publish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Before {
+    Absent,
+    /// Exactly the digests being published: left alone.
+    Same,
+    /// Another list, replaced; its images' digests.
+    Different(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub reference: String,
+    pub before: Before,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// Every target already served exactly these digests; nothing was pushed.
+    Unchanged,
+    /// The lists were created; targets that already matched are listed with `Before::Same`.
+    Pushed,
+    /// Not one green cell of this component (only with `allow_partial`).
+    Skipped,
+    Failed(String),
+}
+
+/// One component's publish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub component: String,
+    pub outcome: Outcome,
+    pub targets: Vec<Target>,
+    pub sources: Vec<CellImage>,
+    pub missing: Vec<NotGreen>,
+    /// Each target as the registry serves it after the publish.
+    pub verified: Vec<ListReport>,
+}
+
+impl Published {
+    /// Published (or already there) and verified.
+    pub fn ok(&self) -> bool {
+        matches!(self.outcome, Outcome::Unchanged | Outcome::Pushed)
+            && self.verified.iter().all(ListReport::ok)
+    }
+
+    pub fn partial(&self) -> bool {
+        !self.missing.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishProgress {
+    /// Reading what the targets hold now.
+    Checking {
+        component: String,
+    },
+    /// About to run this command line.
+    Creating {
+        component: String,
+        command: String,
+    },
+    Verifying {
+        component: String,
+    },
+    Finished(Published),
+}
+
+/// Creates every list in turn and verifies each. Lists the registry already serves with
+/// exactly these digests are not pushed again.
+pub async fn publish(
+    lists: &[ListPlan],
+    progress: &mut (dyn FnMut(PublishProgress) + Send),
+) -> Vec<Published> {
+    let mut out = Vec::with_capacity(lists.len());
+    for list in lists {
+        let published = publish_one(list, progress).await;
+        progress(PublishProgress::Finished(published.clone()));
+        out.push(published);
+    }
+    out
+}
+
+async fn publish_one(
+    list: &ListPlan,
+    progress: &mut (dyn FnMut(PublishProgress) + Send),
+) -> Published {
+    let mut published = Published {
+        component: list.component.clone(),
+        outcome: Outcome::Skipped,
+        targets: Vec::new(),
+        sources: list.sources.clone(),
+        missing: list.missing.clone(),
+        verified: Vec::new(),
+    };
+    if list.sources.is_empty() {
+        return published;
+    }
+    progress(PublishProgress::Checking {
+        component: list.component.clone(),
+    });
+    for reference in &list.targets {
+        match current(reference, &list.entries()).await {
+            Ok(before) => published.targets.push(Target {
+                reference: reference.clone(),
+                before,
+            }),
+            Err(e) => {
+                published.outcome =
+                    Outcome::Failed(format!("could not read what {reference} holds now: {e}"));
+                return published;
+            }
+        }
+    }
+    let to_push: Vec<&str> = published
+        .targets
+        .iter()
+        .filter(|t| t.before != Before::Same)
+        .map(|t| t.reference.as_str())
+        .collect();
+    if to_push.is_empty() {
+        published.outcome = Outcome::Unchanged;
+    } else {
+        let argv = list.create_argv(&to_push);
+        progress(PublishProgress::Creating {
+            component: list.component.clone(),
+            command: shell_words(std::iter::once("docker").chain(argv.iter().map(String::as_str))),
+        });
+        published.outcome = match docker(&argv, None, Some(CREATE_LIMIT)).await {
+            Ok(ran) if ran.success => Outcome::Pushed,
+            Ok(ran) => Outcome::Failed(ran.error_text()),
+            Err(e) => Outcome::Failed(e),
+        };
+        if matches!(published.outcome, Outcome::Failed(_)) {
+            return published;
+        }
+    }
+    progress(PublishProgress::Verifying {
+        component: list.component.clone(),
+    });
+    for target in &list.targets {
+        published
+            .verified
+            .push(verify::check(&list.expected(target)).await);
+    }
+    published
+}
+
+/// What `reference` holds now, compared with the entries about to be published.
+async fn current(
+    reference: &str,
+    entries: &[(Platform, Option<String>)],
+) -> Result<Before, String> {
+    let argv: Vec<String> = ["buildx", "imagetools", "inspect", "--raw", reference]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let ran = docker(&argv, None, Some(INSPECT_LIMIT)).await?;
+    if ran.not_found() {
+        return Ok(Before::Absent);
+    }
+    if !ran.success {
+        return Err(ran.error_text());
+    }
+    let (found, differences) = compare(&ran.stdout, entries);
+    if differences.is_empty() {
+        Ok(Before::Same)
+    } else {
+        Ok(Before::Different(
+            found.into_iter().map(|(_, d)| d).collect(),
+        ))
+    }
+}

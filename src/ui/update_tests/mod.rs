@@ -1,0 +1,15 @@
+//! `update` on message sequences: keys in each state, scheduler events, no terminal.
+
+mod cell_commands;
+mod events;
+mod navigation;
+mod quitting;
+
+use crate::ui::app::App;
+
+fn status_text(app: &App) -> String {
+    app.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
