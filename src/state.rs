@@ -158,6 +158,11 @@ impl StateStore {
         rec.attempts.push(record);
         let extra = rec.attempts.len().saturating_sub(KEEP_ATTEMPTS);
         rec.attempts.drain(..extra);
+        // The status that follows may not change (a cancel is shown before the child ends),
+        // so the attempt is written now rather than with the next status.
+        if let Err(err) = self.save() {
+            tracing::warn!("could not write {}: {err}", self.path.display());
+        }
     }
 
     /// Temp file, fsync, rename: a crash leaves the old file or the new one, never half.

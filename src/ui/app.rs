@@ -5,11 +5,14 @@ use std::time::Duration;
 
 use tui_logger::TuiWidgetState;
 
+use super::export_state::{ExportState, TextInput};
 use super::keymap::{Context, Keymap};
 use super::log_ring::LogRing;
-use crate::docker::buildx::Facts;
+use super::publish_state::PublishState;
+use crate::doctor::Report;
 use crate::engine::{FailureClass, StepSummary};
 use crate::plan::Plan;
+use crate::platform::Platform;
 use crate::scheduler::CellStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,12 +65,16 @@ pub enum Confirm {
         cell: usize,
         no_cache: bool,
     },
+    /// The lists to create are in `App::publish.pending`.
+    Publish,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Popup {
     Help,
     Confirm(Confirm),
+    /// Asks for the export directory; the text is in `App::input`.
+    ExportDir,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,9 +169,11 @@ pub struct App {
     pub failures: Vec<Failure>,
     pub failure_sel: usize,
     pub engine: EngineState,
-    /// Sanitized; `None` until buildx first answers.
-    pub builders: Option<Facts>,
-    pub builders_loading: bool,
+    /// The doctor's checks and builder facts, sanitized; `None` until the first run answers.
+    pub doctor: Option<Report>,
+    pub doctor_running: bool,
+    /// App clock when the doctor last answered.
+    pub doctor_at: Duration,
     pub builder_scroll: u16,
     pub keymap: Keymap,
     /// Time since the console started. Views read this, never the wall clock, so a test can
@@ -180,6 +189,14 @@ pub struct App {
     pub wants_network_host: bool,
     /// The builders the plan's cells name (`None`: the current builder).
     pub builder_names: Vec<Option<String>>,
+    /// `[platforms."…"] builder` routes: each routed builder with the columns sent to it.
+    pub routes: Vec<(String, Vec<Platform>)>,
+    /// `[project] tags`: published beside the tag.
+    pub extra_tags: Vec<String>,
+    pub publish: PublishState,
+    pub export: ExportState,
+    /// The text field of an open input popup.
+    pub input: Option<TextInput>,
 }
 
 /// Failures kept for the failures pane; each one's full text is in state.json.
@@ -234,8 +251,9 @@ impl App {
             failures: Vec::new(),
             failure_sel: 0,
             engine: EngineState::Checking,
-            builders: None,
-            builders_loading: false,
+            doctor: None,
+            doctor_running: false,
+            doctor_at: Duration::ZERO,
             builder_scroll: 0,
             keymap,
             now: Duration::ZERO,
@@ -245,6 +263,11 @@ impl App {
             logger: TuiWidgetState::new(),
             wants_network_host,
             builder_names,
+            routes: Vec::new(),
+            extra_tags: Vec::new(),
+            publish: PublishState::default(),
+            export: ExportState::default(),
+            input: None,
         }
     }
 
@@ -284,6 +307,11 @@ impl App {
         })
     }
 
+    /// Something on screen moves with time alone: a spinner, an elapsed time, a countdown.
+    pub fn animating(&self) -> bool {
+        self.phase == Phase::Canceling || self.cells.iter().any(|c| c.status.is_active())
+    }
+
     pub fn green_count(&self) -> usize {
         self.cells.iter().filter(|c| c.status.is_green()).count()
     }
@@ -297,6 +325,15 @@ impl App {
 
     pub fn all_green(&self) -> bool {
         self.green_count() == self.selected_count()
+    }
+
+    /// A publish or an export is under way; quitting would stop it half done.
+    pub fn task_running(&self) -> bool {
+        self.publish.running || self.export.running
+    }
+
+    pub fn statuses(&self) -> Vec<CellStatus> {
+        self.cells.iter().map(|c| c.status.clone()).collect()
     }
 
     /// Selected cells that are not green, in grid order.
@@ -328,6 +365,7 @@ impl App {
         match self.popup {
             Some(Popup::Help) => vec![Context::Help, Context::Global, Context::Scroll],
             Some(Popup::Confirm(_)) => vec![Context::Confirm],
+            Some(Popup::ExportDir) => vec![Context::Input],
             None => {
                 let mut out = self.pane.contexts().to_vec();
                 out.push(Context::Global);

@@ -25,6 +25,8 @@ use crate::scheduler::{self, Command};
 const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(250);
 const PING_EVERY: Duration = Duration::from_secs(10);
+/// Scheduler events handled per wake-up before the loop looks at input and the clock again.
+const EVENT_BATCH: usize = 1024;
 
 pub async fn run<R: Runner>(prep: Prepared, runner: R, keymap: Keymap, terminal: &mut Term) -> i32 {
     let Prepared {
@@ -113,9 +115,24 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, keymap: Keymap, terminal:
             _ = signals.next() => Msg::Terminate,
             _ = sleep_until(redraw_at), if redraw_at.is_some() => continue,
         };
+        let before = app.now;
         app.now = started.elapsed();
-        let effects = update(&mut app, msg);
-        dirty = true;
+        let is_tick = matches!(msg, Msg::Tick);
+        let is_event = matches!(msg, Msg::Scheduler(_));
+        let mut effects = update(&mut app, msg);
+        // A flood of build output arrives as many small events: taking what is already queued
+        // in one go keeps the channel from filling (where senders contend for its lock) and
+        // costs one pass of the loop per batch instead of per line.
+        if is_event {
+            for _ in 0..EVENT_BATCH {
+                match events.try_recv() {
+                    Ok(event) => effects.extend(update(&mut app, Msg::Scheduler(event))),
+                    Err(_) => break,
+                }
+            }
+        }
+        // At rest only the header clock changes, once a second; spinners need every tick.
+        dirty |= !is_tick || app.animating() || before.as_secs() != app.now.as_secs();
         for effect in effects {
             match effect {
                 Effect::Send(command) => send(&mut commands, command),

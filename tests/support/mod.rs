@@ -1,3 +1,4 @@
 #![allow(dead_code)]
 pub mod fault_proxy;
 pub mod lab;
+pub mod tmux;
