@@ -16,11 +16,16 @@ fn state(dir: &std::path::Path) -> serde_json::Value {
 }
 
 fn attempts(st: &serde_json::Value, id: &str) -> usize {
-    st["cells"][id]["attempts"].as_array().map_or(0, |a| a.len())
+    st["cells"][id]["attempts"]
+        .as_array()
+        .map_or(0, |a| a.len())
 }
 
 fn buildx_processes() -> Vec<String> {
-    let out = std::process::Command::new("pgrep").args(["-af", "docker-buildx|buildx build"]).output().unwrap();
+    let out = std::process::Command::new("pgrep")
+        .args(["-af", "docker-buildx|buildx build"])
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| !l.contains("pgrep"))
@@ -43,65 +48,118 @@ fn console_builds_cancels_retries_one_cell_and_quits_clean() {
     t.type_line(bin);
 
     // The grid comes up and builds: flaky fails (no marker yet), slow is running.
-    let screen = t.wait_for("app green, flaky failed, slow running", Duration::from_secs(120), |s| {
-        let st = state(dir.path());
-        s.contains("✘")
-            && s.contains("RUN echo \"slow: started")
-            && st["cells"]["app@linux/amd64"]["status"] == "green"
-            && st["cells"]["app@linux/arm64"]["status"] == "green"
-    });
+    let screen = t.wait_for(
+        "app green, flaky failed, slow running",
+        Duration::from_secs(120),
+        |s| {
+            let st = state(dir.path());
+            s.contains("✘")
+                && s.contains("RUN echo \"slow: started")
+                && st["cells"]["app@linux/amd64"]["status"] == "green"
+                && st["cells"]["app@linux/arm64"]["status"] == "green"
+        },
+    );
     assert!(screen.contains("archgrid console"), "{screen}");
     let st = state(dir.path());
     assert_eq!(st["cells"]["flaky@linux/arm64"]["status"], "failed", "{st}");
-    for id in ["base@linux/amd64", "base@linux/arm64", "app@linux/amd64", "app@linux/arm64"] {
+    for id in [
+        "base@linux/amd64",
+        "base@linux/arm64",
+        "app@linux/amd64",
+        "app@linux/arm64",
+    ] {
         assert_eq!(st["cells"][id]["status"], "green", "{id}: {st}");
     }
 
     // Cancel the running cell: rows are base, app, flaky, slow; slow builds only amd64.
     t.keys(&["j", "j", "j"]);
-    t.wait_for("slow to be selected", Duration::from_secs(5), |s| selected(s, "slow@linux/amd64"));
+    t.wait_for("slow to be selected", Duration::from_secs(5), |s| {
+        selected(s, "slow@linux/amd64")
+    });
     t.keys(&["c"]);
     t.wait_for("slow to be canceled", Duration::from_secs(30), |s| {
         s.contains("■") && attempts(&state(dir.path()), "slow@linux/amd64") == 1
     });
     let canceled = state(dir.path());
-    assert_eq!(canceled["cells"]["slow@linux/amd64"]["status"], "canceled", "{canceled}");
-    assert_eq!(canceled["cells"]["slow@linux/amd64"]["attempts"][0]["outcome"], "canceled");
+    assert_eq!(
+        canceled["cells"]["slow@linux/amd64"]["status"], "canceled",
+        "{canceled}"
+    );
+    assert_eq!(
+        canceled["cells"]["slow@linux/amd64"]["attempts"][0]["outcome"],
+        "canceled"
+    );
 
     // Fix flaky and retry just that cell.
     std::fs::write(dir.path().join("flaky/ready"), "yes\n").unwrap();
     t.keys(&["k", "l"]);
-    t.wait_for("flaky to be selected", Duration::from_secs(5), |s| selected(s, "flaky@linux/arm64"));
+    t.wait_for("flaky to be selected", Duration::from_secs(5), |s| {
+        selected(s, "flaky@linux/arm64")
+    });
     let before = state(dir.path());
     t.keys(&["r"]);
     t.wait_for("flaky to go green", Duration::from_secs(90), |_| {
         state(dir.path())["cells"]["flaky@linux/arm64"]["status"] == "green"
     });
     let after = state(dir.path());
-    assert_eq!(attempts(&after, "flaky@linux/arm64"), attempts(&before, "flaky@linux/arm64") + 1);
-    for id in ["base@linux/amd64", "base@linux/arm64", "app@linux/amd64", "app@linux/arm64", "slow@linux/amd64"] {
-        assert_eq!(attempts(&after, id), attempts(&before, id), "{id} was rebuilt: {after}");
-        assert_eq!(after["cells"][id]["status"], before["cells"][id]["status"], "{id}");
+    assert_eq!(
+        attempts(&after, "flaky@linux/arm64"),
+        attempts(&before, "flaky@linux/arm64") + 1
+    );
+    for id in [
+        "base@linux/amd64",
+        "base@linux/arm64",
+        "app@linux/amd64",
+        "app@linux/arm64",
+        "slow@linux/amd64",
+    ] {
+        assert_eq!(
+            attempts(&after, id),
+            attempts(&before, id),
+            "{id} was rebuilt: {after}"
+        );
+        assert_eq!(
+            after["cells"][id]["status"], before["cells"][id]["status"],
+            "{id}"
+        );
     }
 
     // Retry the canceled cell too; then every cell is green.
     t.keys(&["j", "h"]);
-    t.wait_for("slow to be selected", Duration::from_secs(5), |s| selected(s, "slow@linux/amd64"));
+    t.wait_for("slow to be selected", Duration::from_secs(5), |s| {
+        selected(s, "slow@linux/amd64")
+    });
     t.keys(&["r"]);
-    t.wait_for("every cell green", Duration::from_secs(120), |s| s.contains("6/6 green"));
+    t.wait_for("every cell green", Duration::from_secs(120), |s| {
+        s.contains("6/6 green")
+    });
 
     // The help popup lists the bindings.
     t.keys(&["?"]);
-    let help = t.wait_for("the help popup", Duration::from_secs(5), |s| s.contains("retry-failed"));
+    let help = t.wait_for("the help popup", Duration::from_secs(5), |s| {
+        s.contains("retry-failed")
+    });
     assert!(help.contains("cancel") && help.contains("quit"), "{help}");
     t.keys(&["Escape"]);
-    t.wait_for("the help popup to close", Duration::from_secs(5), |s| !s.contains("retry-failed"));
+    t.wait_for("the help popup to close", Duration::from_secs(5), |s| {
+        !s.contains("retry-failed")
+    });
 
     // Quit: nothing runs, so no question; the shell is back and no buildx is left.
     t.keys(&["q"]);
     let shell = t.wait_for("the shell prompt", Duration::from_secs(30), |s| {
-        s.lines().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_end() == "e2e$")
+        s.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.trim_end() == "e2e$")
     });
-    assert!(!shell.contains("┌ Grid"), "the console is still drawn:\n{shell}");
-    assert!(buildx_processes().is_empty(), "left behind: {:?}", buildx_processes());
+    assert!(
+        !shell.contains("┌ Grid"),
+        "the console is still drawn:\n{shell}"
+    );
+    assert!(
+        buildx_processes().is_empty(),
+        "left behind: {:?}",
+        buildx_processes()
+    );
 }

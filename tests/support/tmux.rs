@@ -17,10 +17,28 @@ impl Tmux {
     pub fn start(name: &str, dir: &Path, width: u16, height: u16) -> Tmux {
         let session = format!("{name}-{}", std::process::id());
         let out = tmux(&[
-            "new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(),
-            "-c", dir.to_str().unwrap(), "env", "PS1=e2e$ ", "TERM=xterm-256color", "bash", "--norc", "--noprofile",
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            "-c",
+            dir.to_str().unwrap(),
+            "env",
+            "PS1=e2e$ ",
+            "TERM=xterm-256color",
+            "bash",
+            "--norc",
+            "--noprofile",
         ]);
-        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Tmux { session }
     }
 
@@ -29,7 +47,11 @@ impl Tmux {
         let mut args = vec!["send-keys", "-t", &self.session];
         args.extend_from_slice(keys);
         let out = tmux(&args);
-        assert!(out.status.success(), "send-keys: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "send-keys: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::thread::sleep(Duration::from_millis(150));
     }
 
