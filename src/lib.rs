@@ -17,6 +17,8 @@ pub mod plan;
 pub mod platform;
 pub mod prepare;
 pub mod publish;
+#[cfg(test)]
+mod samples;
 pub mod sanitize;
 pub mod scheduler;
 pub mod state;

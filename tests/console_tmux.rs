@@ -39,10 +39,11 @@ fn selected(screen: &str, id: &str) -> bool {
 }
 
 #[test]
-fn console_builds_cancels_retries_one_cell_and_quits_clean() {
+fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
     lab::ensure();
     let tag = fresh_tag("console");
     let dir = fixture("console", &tag);
+    std::fs::write(dir.path().join("slow/nonce"), &tag).unwrap();
     let bin = env!("CARGO_BIN_EXE_archgrid");
     let t = Tmux::start("archgrid-e2e", dir.path(), 160, 48);
     t.type_line(bin);
@@ -133,6 +134,49 @@ fn console_builds_cancels_retries_one_cell_and_quits_clean() {
     t.wait_for("every cell green", Duration::from_secs(120), |s| {
         s.contains("6/6 green")
     });
+
+    // Publish: a confirm popup lists each manifest list, then every row is marked.
+    t.keys(&["p"]);
+    t.wait_for("the publish popup", Duration::from_secs(10), |s| {
+        s.contains("Create 4 manifest lists")
+    });
+    t.keys(&["y"]);
+    t.wait_for(
+        "every row published and verified",
+        Duration::from_secs(120),
+        |s| s.matches("✔ verified").count() == 4,
+    );
+    for (component, platforms) in [
+        ("base", vec!["linux/amd64", "linux/arm64"]),
+        ("app", vec!["linux/amd64", "linux/arm64"]),
+        ("flaky", vec!["linux/arm64"]),
+        ("slow", vec!["linux/amd64"]),
+    ] {
+        let list = format!("localhost:5000/archgrid-test-console/{component}:{tag}");
+        let out = support::lab::docker(&["buildx", "imagetools", "inspect", "--raw", &list]);
+        assert_eq!(out.code, 0, "{list}: {}", out.all());
+        let index: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let mut got: Vec<String> = index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}/{}",
+                    m["platform"]["os"].as_str().unwrap(),
+                    m["platform"]["architecture"].as_str().unwrap()
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, platforms, "{list}");
+        for m in index["manifests"].as_array().unwrap() {
+            let arch = m["platform"]["architecture"].as_str().unwrap();
+            let cell =
+                state(dir.path())["cells"][format!("{component}@linux/{arch}")]["digest"].clone();
+            assert_eq!(m["digest"], cell, "{list} {arch}");
+        }
+    }
 
     // The help popup lists the bindings.
     t.keys(&["?"]);

@@ -35,11 +35,7 @@ fn docker_at(host: &str, args: &[&str]) -> Output {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run docker");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out.into()
 }
 
 fn route_arm64_to(dir: &Path, builder: &str) {

@@ -91,11 +91,7 @@ mod tests {
 
     #[test]
     fn a_restarting_node_container_on_the_host_network() {
-        let path = format!(
-            "{}/../shared/reference/buildx-0.13.1/engine-api-container-inspect-buildx_buildkit_rbx20.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let text = crate::samples::text("engine-api-container-inspect-buildx_buildkit_rbx20.json");
         let response: ContainerInspectResponse = serde_json::from_str(&text).unwrap();
         let c = from_inspect("rbx20", &response);
         assert_eq!(

@@ -201,11 +201,7 @@ mod tests {
     use crate::docker::buildx::parse_inspect;
 
     fn sample(name: &str) -> Builder {
-        let path = format!(
-            "{}/../shared/reference/buildx-0.13.1/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let text = crate::samples::text(name);
         parse_inspect(&text).unwrap()
     }
 

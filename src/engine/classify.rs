@@ -215,10 +215,7 @@ mod tests {
     use FailureClass::{Permanent, Transient};
 
     fn reference(name: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/reference/buildx-0.13.1")
-            .join(name);
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        crate::samples::text(name)
     }
 
     /// The `## ` sections of errors-sample.txt, each with its text.

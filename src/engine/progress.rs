@@ -256,10 +256,7 @@ mod tests {
     use crate::engine::rawjson::{RawJsonDecoder, VertexLog, VertexWarning};
 
     fn reference(name: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/reference/buildx-0.13.1")
-            .join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        crate::samples::bytes(name)
     }
 
     fn run(name: &str) -> (Vec<BuildEvent>, StepSummary) {

@@ -226,10 +226,7 @@ mod tests {
     use super::*;
 
     fn reference(name: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/reference/buildx-0.13.1")
-            .join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        crate::samples::bytes(name)
     }
 
     fn decode_chunked(bytes: &[u8], chunk: usize) -> (Vec<SolveStatus>, String) {

@@ -276,11 +276,7 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> String {
-        let path = format!(
-            "{}/../shared/reference/buildx-0.13.1/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        crate::samples::text(name)
     }
 
     fn p(s: &str) -> Platform {

@@ -2,7 +2,12 @@
 //! that would clear, move or retitle the user's terminal. Everything from them is passed
 //! through `sanitize_line` here, before it is stored for drawing.
 
-use crate::docker::buildx::{Builder, Facts, Node};
+use crate::docker::builder_facts::{BuilderFacts, Found};
+use crate::docker::buildx::{Builder, Node};
+use crate::docker::container::NodeContainer;
+use crate::docker::drift::Difference;
+use crate::docker::entitlement::Refusal;
+use crate::doctor::{Check, Report};
 use crate::sanitize::sanitize_line;
 use crate::scheduler::CellStatus;
 
@@ -79,16 +84,60 @@ fn clean_builder(b: Builder) -> Builder {
     }
 }
 
-pub fn clean_facts(facts: Facts) -> Facts {
-    Facts {
-        listed: facts
-            .listed
-            .map(|list| list.into_iter().map(clean_builder).collect())
-            .map_err(|e| clean(&e)),
-        used: facts
-            .used
+fn clean_container(c: NodeContainer) -> NodeContainer {
+    NodeContainer {
+        node: clean(&c.node),
+        name: clean(&c.name),
+        status: clean(&c.status),
+        network_mode: c.network_mode.as_deref().map(clean),
+        image: c.image.as_deref().map(clean),
+    }
+}
+
+fn clean_builder_facts(f: BuilderFacts) -> BuilderFacts {
+    BuilderFacts {
+        name: f.name.as_deref().map(clean),
+        found: match f.found {
+            Found::Present(b) => Found::Present(clean_builder(b)),
+            Found::Unknown(e) => Found::Unknown(clean(&e)),
+            Found::Missing => Found::Missing,
+        },
+        containers: f.containers.into_iter().map(clean_container).collect(),
+        unknowns: f.unknowns.iter().map(|u| clean(u)).collect(),
+        differences: f
+            .differences
             .into_iter()
-            .map(|(name, result)| (name, result.map(clean_builder).map_err(|e| clean(&e))))
+            .map(|d| Difference {
+                what: clean(&d.what),
+                builder_has: clean(&d.builder_has),
+                matrix_wants: clean(&d.matrix_wants),
+            })
+            .collect(),
+        refusal: f.refusal.map(|r| Refusal {
+            why: clean(&r.why),
+            fix: clean(&r.fix),
+        }),
+        ..f
+    }
+}
+
+/// The doctor quotes the engine, buildx and the registry in its checks.
+pub fn clean_report(report: Report) -> Report {
+    Report {
+        checks: report
+            .checks
+            .into_iter()
+            .map(|c| Check {
+                name: clean(&c.name),
+                why: clean(&c.why),
+                fix: clean(&c.fix),
+                ..c
+            })
+            .collect(),
+        builders: report
+            .builders
+            .into_iter()
+            .map(clean_builder_facts)
             .collect(),
     }
 }

@@ -14,10 +14,11 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::app::{App, Phase};
 use super::keymap::Keymap;
 use super::msg::{Effect, Msg};
+use super::tasks;
 use super::terminal::Term;
 use super::update::update;
 use super::view::view;
-use crate::docker::{buildx, engine};
+use crate::docker::{engine, routes};
 use crate::engine::Runner;
 use crate::prepare::Prepared;
 use crate::scheduler::{self, Command};
@@ -34,8 +35,9 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, keymap: Keymap, terminal:
         initial,
         state,
         settings,
-        ..
+        matrix,
     } = prep;
+    let matrix = Arc::new(matrix);
     let scheduler::Handle {
         commands,
         mut events,
@@ -50,13 +52,15 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, keymap: Keymap, terminal:
     let mut commands = Some(commands);
 
     let mut app = App::new(plan, initial, keymap);
+    app.routes = routes::routed(&matrix);
+    app.extra_tags = matrix.project.tags.clone();
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
     let (tx, mut docker_rx) = mpsc::unbounded_channel::<Msg>();
     let pinger = tokio::spawn(ping_engine(tx.clone()));
-    app.builders_loading = true;
-    query_builders(&app, &tx);
+    app.doctor_running = true;
+    tasks::run_doctor(matrix.clone(), &tx);
 
     let mut input = EventStream::new();
     let mut input_open = true;
@@ -136,7 +140,9 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, keymap: Keymap, terminal:
         for effect in effects {
             match effect {
                 Effect::Send(command) => send(&mut commands, command),
-                Effect::QueryBuilders => query_builders(&app, &tx),
+                Effect::RunDoctor => tasks::run_doctor(matrix.clone(), &tx),
+                Effect::Publish(lists) => tasks::publish(lists, &tx),
+                Effect::Export(plan) => tasks::export(plan, &tx),
                 // Dropping the sender tells the scheduler to cancel what runs and stop; its
                 // events are still drained until its channel closes.
                 Effect::Quit => commands = None,
@@ -156,15 +162,6 @@ fn send(commands: &mut Option<mpsc::UnboundedSender<Command>>, command: Command)
             tracing::warn!("the scheduler is gone; a command was dropped");
         }
     }
-}
-
-fn query_builders(app: &App, tx: &mpsc::UnboundedSender<Msg>) {
-    let names = app.builder_names.clone();
-    let tx = tx.clone();
-    tokio::spawn(async move {
-        let facts = buildx::query(&names).await;
-        let _ = tx.send(Msg::Builders(facts));
-    });
 }
 
 async fn ping_engine(tx: mpsc::UnboundedSender<Msg>) {

@@ -24,6 +24,7 @@ pub enum Action {
     RebuildNoCache,
     Pause,
     Publish,
+    Export,
     Help,
     Quit,
     ScrollUp,
@@ -37,6 +38,9 @@ pub enum Action {
     Yes,
     No,
     CloseHelp,
+    InputAccept,
+    InputCancel,
+    InputDelete,
 }
 
 /// Where a binding applies. Pane contexts are consulted before `Global`, so a pane may give
@@ -49,6 +53,8 @@ pub enum Context {
     Failures,
     Builder,
     Confirm,
+    /// A popup that takes typed text; keys no binding claims are typed into it.
+    Input,
     Help,
 }
 
@@ -60,6 +66,7 @@ impl Context {
             Context::Failures => "Failures pane",
             Context::Builder => "Builder pane",
             Context::Confirm => "Questions",
+            Context::Input => "Typing a directory",
             Context::Help => "This help",
         }
     }
@@ -106,7 +113,8 @@ pub const ACTIONS: &[ActionInfo] = &[
     info(A::Cancel,         "cancel",          &["c"],             "cancel",       "stop the selected running cell", C::Global),
     info(A::RebuildNoCache, "rebuild",         &["f"],             "no-cache",     "rebuild the selected cell with --no-cache", C::Global),
     info(A::Pause,          "pause",           &["s"],             "pause",        "stop or resume starting new cells; running ones go on", C::Global),
-    info(A::Publish,        "publish",         &["p"],             "publish",      "publish the manifest lists (needs every cell green)", C::Global),
+    info(A::Publish,        "publish",         &["p"],             "publish",      "publish and verify the manifest lists (asks first; every cell green)", C::Global),
+    info(A::Export,         "export",          &["x"],             "export",       "write a tarball per green cell and index.json to a directory (asks)", C::Global),
     info(A::NextPane,       "next-pane",       &["tab"],           "pane",         "show the next lower pane", C::Global),
     info(A::PrevPane,       "prev-pane",       &["backtab"],       "prev pane",    "show the previous lower pane", C::Global),
     info(A::ShowLog,        "log-pane",        &["1"],             "log",          "show the selected cell's log", C::Global),
@@ -126,9 +134,12 @@ pub const ACTIONS: &[ActionInfo] = &[
     info(A::FailurePrev,    "failure-prev",    &["up", "k"],       "newer",        "select the newer failure", C::Failures),
     info(A::FailureNext,    "failure-next",    &["down", "j"],     "older",        "select the older failure", C::Failures),
     info(A::JumpToCell,     "jump",            &["enter"],         "jump to cell", "select the failure's cell and show its log", C::Failures),
-    info(A::RefreshBuilder, "refresh-builder", &["u"],             "refresh",      "ask buildx again", C::Builder),
+    info(A::RefreshBuilder, "refresh-builder", &["u"],             "refresh",      "run the doctor checks and ask buildx again", C::Builder),
     info(A::Yes,            "yes",             &["y"],             "yes",          "answer yes", C::Confirm),
     info(A::No,             "no",              &["n", "esc"],      "no",           "answer no", C::Confirm),
+    info(A::InputAccept,    "input-accept",    &["enter"],         "export",       "export to the directory typed", C::Input),
+    info(A::InputCancel,    "input-cancel",    &["esc"],           "cancel",       "close without exporting", C::Input),
+    info(A::InputDelete,    "input-delete",    &["backspace"],     "delete",       "delete the last character (other keys type)", C::Input),
     info(A::CloseHelp,      "close-help",      &["esc", "?", "q"], "close",        "close this help", C::Help),
 ];
 

@@ -76,11 +76,11 @@ fn key_names_parse_and_print() {
 
 #[test]
 fn a_keys_table_rebinds_an_action() {
-    let mut app = with_keys(&[("retry", &["x", "F5"])]);
+    let mut app = with_keys(&[("retry", &["e", "F5"])]);
     let i = cell(&app, "base", "linux/amd64");
     set(&mut app, i, failed("boom", FailureClass::Permanent));
     assert_eq!(key(&mut app, 'r'), [], "the default is replaced");
-    assert_eq!(key(&mut app, 'x'), [Effect::Send(Command::Retry(i))]);
+    assert_eq!(key(&mut app, 'e'), [Effect::Send(Command::Retry(i))]);
     assert_eq!(
         press(&mut app, KeyCode::F(5)),
         [Effect::Send(Command::Retry(i))]
@@ -89,11 +89,11 @@ fn a_keys_table_rebinds_an_action() {
 
 #[test]
 fn rebound_keys_show_in_the_footer_and_the_help() {
-    let mut app = with_keys(&[("retry", &["x"])]);
+    let mut app = with_keys(&[("retry", &["e"])]);
     set(&mut app, 0, failed("boom", FailureClass::Permanent));
     let items = footer::items(&app);
     assert!(
-        items.iter().any(|i| i.keys == "x" && i.what == "retry"),
+        items.iter().any(|i| i.keys == "e" && i.what == "retry"),
         "{items:?}"
     );
     assert!(!items.iter().any(|i| i.keys == "r"));
@@ -104,7 +104,7 @@ fn the_users_file_wins_over_the_matrix() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("keys.toml");
     std::fs::write(&path, "retry = [\"z\"]\nquit = [\"Q\"]\n").expect("write");
-    let matrix = table(&[("retry", &["x"]), ("cancel", &["X"])]);
+    let matrix = table(&[("retry", &["e"]), ("cancel", &["X"])]);
     let map = load_keymap(&matrix, Some(&path)).expect("valid");
     assert_eq!(map.keys(Action::Retry), [Key::parse("z").unwrap()]);
     assert_eq!(map.keys(Action::Cancel), [Key::parse("X").unwrap()]);
@@ -114,7 +114,7 @@ fn the_users_file_wins_over_the_matrix() {
         load_keymap(&matrix, Some(&missing))
             .expect("valid")
             .keys(Action::Retry),
-        [Key::parse("x").unwrap()]
+        [Key::parse("e").unwrap()]
     );
 }
 
@@ -147,9 +147,9 @@ fn bad_keys_files_and_key_names_are_errors() {
     let path = dir.path().join("keys.toml");
     std::fs::write(&path, "retry = 5\n").expect("write");
     assert!(load_keymap(&BTreeMap::new(), Some(&path)).is_err());
-    std::fs::write(&path, "retry = \"x\"\nquit = [\"q\", \"ctrl+c\"]\n").expect("write");
+    std::fs::write(&path, "retry = \"e\"\nquit = [\"q\", \"ctrl+c\"]\n").expect("write");
     let map = load_keymap(&BTreeMap::new(), Some(&path)).expect("a single key or a list");
-    assert_eq!(map.keys(Action::Retry), [Key::parse("x").unwrap()]);
+    assert_eq!(map.keys(Action::Retry), [Key::parse("e").unwrap()]);
 }
 
 #[test]

@@ -7,6 +7,7 @@ use unicode_width::UnicodeWidthStr;
 use super::app::{App, Pane};
 use super::builder_report;
 use super::keymap::Action;
+use super::publish_state::{mark_text, Mark};
 
 pub const HEADER_H: u16 = 2;
 /// Below this the console only says the terminal is too small.
@@ -19,6 +20,10 @@ const TWO_LINE_CELL_W: u16 = 20;
 /// A pane shorter than this (four lines of content) shows only its tab line, and the grid
 /// gets the room: on a small terminal the grid is what is glanced at.
 const MIN_PANE_H: u16 = 6;
+/// Publish marks widen the component column up to this, and only while every cell keeps
+/// `MARKED_CELL_W`: the cells are still what the grid is for.
+const MAX_MARKED_COMP_W: u16 = 56;
+const MARKED_CELL_W: u16 = 26;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -36,7 +41,10 @@ pub struct Areas {
 pub struct GridGeometry {
     /// Inside the grid's border: a header row of platforms, then the component rows.
     pub inner: Rect,
+    /// The component column: names, then publish marks when there are any.
     pub comp_w: u16,
+    /// Where the names end and the marks start, inside the component column.
+    pub name_w: u16,
     pub cell_w: u16,
     pub row_h: u16,
     pub vis_rows: usize,
@@ -53,7 +61,7 @@ pub fn screen(app: &App) -> Rect {
 
 pub fn areas(app: &App, area: Rect) -> Areas {
     let body_h = area.height.saturating_sub(HEADER_H + 2);
-    let (comp_w, cell_w, vis_cols) = columns(app, area.width.saturating_sub(2));
+    let (name_w, comp_w, cell_w, vis_cols) = columns(app, area.width.saturating_sub(2));
     let rows = app.rows() as u16;
     let grid_cap = (body_h * 11 / 20).max(5).min(body_h);
     let row_h = if cell_w >= TWO_LINE_CELL_W && rows.saturating_mul(2).saturating_add(3) <= grid_cap
@@ -92,6 +100,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         grid_geo: GridGeometry {
             inner,
             comp_w,
+            name_w,
             cell_w,
             row_h,
             vis_rows: vis_rows.max(1),
@@ -100,25 +109,52 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     }
 }
 
-/// Component column width, cell width and how many platform columns fit.
-fn columns(app: &App, inner_w: u16) -> (u16, u16, usize) {
+/// Names width, component column width, cell width and how many platform columns fit.
+fn columns(app: &App, inner_w: u16) -> (u16, u16, u16, usize) {
     let longest = app
         .plan
         .components
         .iter()
-        .map(|c| c.chars().count())
+        .map(|c| c.width())
         .max()
         .unwrap_or(0) as u16;
-    let comp_w = (longest + 1).clamp(6, 24);
-    let avail = inner_w.saturating_sub(comp_w);
+    let name_w = (longest + 1).clamp(6, 24);
     let ncols = app.cols().max(1) as u16;
+    // While a publish runs, room for every step's words is kept from the start, so the
+    // grid does not shift sideways as each component moves on.
+    let steps = [
+        Mark::Waiting,
+        Mark::Checking,
+        Mark::Creating,
+        Mark::Verifying,
+    ];
+    let in_flight = steps.iter().filter(|_| app.publish.running);
+    let widest_mark = app
+        .publish
+        .marks
+        .values()
+        .chain(in_flight)
+        .map(|m| {
+            let text = mark_text(m);
+            let detail = text.detail.as_deref().map_or(0, |d| d.width() + 2);
+            text.head.width().max(detail) as u16
+        })
+        .max();
+    let comp_w = match widest_mark {
+        Some(mark_w) => (name_w + mark_w + 1)
+            .min(MAX_MARKED_COMP_W)
+            .min(inner_w.saturating_sub(ncols * MARKED_CELL_W))
+            .max(name_w),
+        None => name_w,
+    };
+    let avail = inner_w.saturating_sub(comp_w);
     let vis = if ncols * MIN_CELL_W <= avail {
         ncols
     } else {
         (avail / MIN_CELL_W).max(1)
     };
     let cell_w = (avail / vis).min(MAX_CELL_W);
-    (comp_w, cell_w, vis as usize)
+    (name_w, comp_w, cell_w, vis as usize)
 }
 
 /// The pane's inside: its content area below the tab line.
@@ -170,7 +206,8 @@ pub fn scroll_to_selection(app: &App, geo: &GridGeometry) -> (usize, usize) {
 /// The pane tabs as the pane's top border shows them: the key that opens each, its name, and
 /// what needs attention there.
 pub fn tabs(app: &App) -> Vec<(Pane, String)> {
-    let warned = !builder_report::warnings(app).is_empty();
+    let failed_check = app.doctor.as_ref().is_some_and(|r| r.failed());
+    let warned = failed_check || !builder_report::warnings(app).is_empty();
     Pane::ALL
         .iter()
         .map(|&pane| {

@@ -8,11 +8,14 @@ pub mod app;
 pub mod builder_report;
 pub mod clean;
 mod event_loop;
+pub mod export_state;
 pub mod keymap;
 pub mod keys_file;
 pub mod layout;
 pub mod log_ring;
 pub mod msg;
+pub mod publish_state;
+mod tasks;
 pub mod terminal;
 pub mod update;
 pub mod view;
@@ -20,11 +23,19 @@ pub mod view;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
+mod fixture_doctor;
+#[cfg(test)]
+mod fixture_publish;
+#[cfg(test)]
 mod keymap_tests;
 #[cfg(test)]
 mod update_tests;
 #[cfg(test)]
 mod view_tests;
+#[cfg(test)]
+mod view_tests_builder;
+#[cfg(test)]
+mod view_tests_publish;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;

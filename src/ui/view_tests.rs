@@ -10,13 +10,14 @@ use ratatui::Terminal;
 
 use super::app::{App, EngineState};
 use super::fixture::*;
+use super::fixture_doctor::*;
 use super::msg::Msg;
 use super::update::update;
 use super::view::view;
 use crate::engine::{BuildEvent, FailureClass, StepSummary};
 use crate::scheduler::{CellStatus, Event};
 
-fn draw(app: &App) -> Terminal<TestBackend> {
+pub(super) fn draw(app: &App) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).expect("terminal");
     terminal.draw(|f| view(app, f)).expect("draw");
     terminal
@@ -156,7 +157,7 @@ fn every_state(width: u16, height: u16) -> App {
         },
     );
     app.now = Duration::from_secs(3723);
-    update(&mut app, Msg::Builders(multinode_facts()));
+    update(&mut app, Msg::Doctor(multinode_report()));
     app.status = None;
     select(&mut app, "base", "linux/arm64");
     app

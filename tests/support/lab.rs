@@ -60,6 +60,16 @@ pub struct Output {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Output {
+    fn from(out: std::process::Output) -> Output {
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Output {
     pub fn all(&self) -> String {
         format!("--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr)
@@ -79,11 +89,7 @@ pub fn archgrid_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run archgrid");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out.into()
 }
 
 pub fn docker(args: &[&str]) -> Output {
@@ -92,11 +98,7 @@ pub fn docker(args: &[&str]) -> Output {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run docker");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out.into()
 }
 
 /// A tag no earlier run used, so registry contents and build state start empty.

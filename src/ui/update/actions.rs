@@ -4,7 +4,8 @@ use crossterm::event::KeyEvent;
 use tui_logger::TuiWidgetEvent;
 
 use super::{
-    cancel_everything, keep_selection_visible, open_popup, page_height, quit_now, select_slot,
+    cancel_everything, doctor, export, keep_selection_visible, open_popup, page_height, publish,
+    quit_now, select_slot,
 };
 use crate::scheduler::{CellStatus, Command};
 use crate::ui::app::{App, Confirm, Level, Pane, Phase, Popup};
@@ -18,12 +19,17 @@ pub fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
     if app.phase != Phase::Running {
         return Vec::new();
     }
-    let Some(action) = app.keymap.action_for(key, &app.contexts()) else {
+    let action = app.keymap.action_for(key, &app.contexts());
+    if app.popup == Some(Popup::ExportDir) {
+        return export::on_input_key(app, key, action);
+    }
+    let Some(action) = action else {
         return Vec::new();
     };
     match app.popup {
         Some(Popup::Help) => on_help_key(app, action),
         Some(Popup::Confirm(question)) => on_answer(app, question, action),
+        Some(Popup::ExportDir) => Vec::new(),
         None => {
             app.status = None;
             perform(app, action)
@@ -61,8 +67,13 @@ fn on_answer(app: &mut App, question: Confirm, action: Action) -> Vec<Effect> {
             };
             send(app, command, format!("rebuilding {}", app.cell_id(cell)))
         }
-        (Action::No, _) => {
+        (Action::Yes, Confirm::Publish) => publish::confirmed(app),
+        (Action::No, question) => {
             app.popup = None;
+            if question == Confirm::Publish {
+                app.publish.pending.clear();
+                app.say(Level::Info, "publish canceled; nothing was pushed");
+            }
             Vec::new()
         }
         _ => Vec::new(),
@@ -86,10 +97,12 @@ fn perform(app: &mut App, action: Action) -> Vec<Effect> {
         Action::RetryFailed => return retry_failed(app),
         Action::Cancel => return cancel(app),
         Action::Pause => return toggle_pause(app),
-        Action::Publish => publish(app),
+        Action::Publish => return publish::start(app),
+        Action::Export => return export::open(app),
         Action::Help => open_popup(app, Popup::Help),
         Action::Quit => {
-            if app.scheduler_gone || !app.busy() {
+            let cells_busy = !app.scheduler_gone && app.busy();
+            if !cells_busy && !app.task_running() {
                 return quit_now(app);
             }
             open_popup(app, Popup::Confirm(Confirm::Quit));
@@ -102,8 +115,13 @@ fn perform(app: &mut App, action: Action) -> Vec<Effect> {
             app.failure_sel = (app.failure_sel + 1).min(app.failures.len().saturating_sub(1))
         }
         Action::JumpToCell => jump_to_failure(app),
-        Action::RefreshBuilder => return refresh_builders(app),
-        Action::Yes | Action::No | Action::CloseHelp => {}
+        Action::RefreshBuilder => return doctor::refresh(app),
+        Action::Yes
+        | Action::No
+        | Action::CloseHelp
+        | Action::InputAccept
+        | Action::InputCancel
+        | Action::InputDelete => {}
     }
     Vec::new()
 }
@@ -119,18 +137,10 @@ fn move_selection(app: &mut App, drow: isize, dcol: isize) {
 
 pub(super) fn show_pane(app: &mut App, pane: Pane) -> Vec<Effect> {
     app.pane = pane;
-    if pane == Pane::Builder && app.builders.is_none() && !app.builders_loading {
-        return refresh_builders(app);
+    if pane == Pane::Builder && app.doctor.is_none() {
+        return doctor::refresh(app);
     }
     Vec::new()
-}
-
-fn refresh_builders(app: &mut App) -> Vec<Effect> {
-    if app.builders_loading {
-        return Vec::new();
-    }
-    app.builders_loading = true;
-    vec![Effect::QueryBuilders]
 }
 
 /// Hands a command to the scheduler and says so; says why not when it has stopped.
@@ -249,46 +259,6 @@ fn toggle_pause(app: &mut App) -> Vec<Effect> {
         )
     } else {
         send(app, Command::Resume, "resumed".into())
-    }
-}
-
-fn publish(app: &mut App) {
-    let blockers = app.not_green();
-    if blockers.is_empty() {
-        app.say(
-            Level::Info,
-            "every cell is green, but publishing is not available in this version yet",
-        );
-        return;
-    }
-    const SHOWN: usize = 4;
-    let mut names: Vec<String> = blockers
-        .iter()
-        .take(SHOWN)
-        .map(|&i| format!("{} ({})", app.cell_id(i), state_word(app.status_of(i))))
-        .collect();
-    if blockers.len() > SHOWN {
-        names.push(format!("{} more", blockers.len() - SHOWN));
-    }
-    app.say(
-        Level::Warn,
-        format!(
-            "publish needs every cell green; blocked by {}",
-            names.join(", ")
-        ),
-    );
-}
-
-fn state_word(status: &CellStatus) -> &'static str {
-    match status {
-        CellStatus::NotSelected => "not selected",
-        CellStatus::Queued => "queued",
-        CellStatus::Blocked { .. } => "blocked",
-        CellStatus::Running { .. } => "running",
-        CellStatus::Retrying { .. } => "retrying",
-        CellStatus::Green { .. } | CellStatus::UpToDate { .. } => "green",
-        CellStatus::Failed { .. } => "failed",
-        CellStatus::Canceled => "canceled",
     }
 }
 

@@ -2,14 +2,16 @@
 //! without a terminal, so message sequences can be tested directly.
 
 mod actions;
+mod doctor;
+mod export;
 mod mouse;
+mod publish;
 mod scheduler_events;
 
 pub use scheduler_events::class_word;
 
 use super::app::{App, EngineState, Level, Phase, Popup};
-use super::builder_report;
-use super::clean::{clean, clean_facts};
+use super::clean::clean;
 use super::layout;
 use super::msg::{Effect, Msg};
 use crate::scheduler::{CellStatus, Command};
@@ -29,8 +31,24 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             on_engine(app, result);
             Vec::new()
         }
-        Msg::Builders(facts) => {
-            on_builders(app, facts);
+        Msg::Doctor(report) => {
+            doctor::on_report(app, report);
+            Vec::new()
+        }
+        Msg::Publish(progress) => {
+            publish::on_progress(app, progress);
+            Vec::new()
+        }
+        Msg::PublishEnded(error) => {
+            publish::ended(app, error);
+            Vec::new()
+        }
+        Msg::Export(progress) => {
+            export::on_progress(app, progress);
+            Vec::new()
+        }
+        Msg::ExportEnded(result) => {
+            export::ended(app, result);
             Vec::new()
         }
         Msg::Tick => Vec::new(),
@@ -103,22 +121,6 @@ fn on_engine(app: &mut App, result: Result<crate::docker::engine::EngineInfo, St
         _ => {}
     }
     app.engine = next;
-}
-
-fn on_builders(app: &mut App, facts: crate::docker::buildx::Facts) {
-    app.builders_loading = false;
-    app.builders = Some(clean_facts(facts));
-    let warnings = builder_report::warnings(app);
-    for w in &warnings {
-        tracing::warn!("{w}");
-    }
-    if !warnings.is_empty() && app.status.is_none() {
-        let key = app.keymap.label(super::keymap::Action::ShowBuilder, false);
-        app.say(
-            Level::Warn,
-            format!("the builder has a problem for these builds; press {key} for the builder pane"),
-        );
-    }
 }
 
 /// After the selection moved or the screen changed size.

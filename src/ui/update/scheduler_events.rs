@@ -24,10 +24,14 @@ pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
 
 fn set_status(app: &mut App, cell: usize, status: CellStatus) {
     let now = app.now;
-    let Some(view) = app.cells.get_mut(cell) else {
+    if cell >= app.cells.len() {
         return;
-    };
+    }
     let status = clean_status(status);
+    if matches!(status, CellStatus::Running { .. }) {
+        super::publish::cell_restarted(app, cell);
+    }
+    let view = &mut app.cells[cell];
     view.retry_at = None;
     match &status {
         CellStatus::Running { attempt, of } => {
@@ -173,7 +177,10 @@ fn settled(app: &mut App) -> Vec<Effect> {
         .filter(|c| matches!(c.status, CellStatus::Failed { .. }))
         .count();
     tracing::info!("grid at rest: {green}/{total} green, {failed} failed");
-    if app.status.is_none() && !app.paused {
+    // The grid at rest is newer news than anything said while it ran (a publish refused for
+    // cells that have since gone green); only an error stays until it is read.
+    let may_say = app.status.as_ref().is_none_or(|s| s.level != Level::Error);
+    if may_say && !app.paused {
         if green == total {
             app.say(Level::Info, format!("all {total} cells are green"));
         } else if failed > 0 {

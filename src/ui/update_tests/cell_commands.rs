@@ -221,34 +221,3 @@ fn the_schedulers_paused_event_is_believed() {
     assert!(app.paused);
     assert_eq!(key(&mut app, 's'), [Effect::Send(Command::Resume)]);
 }
-
-#[test]
-fn p_names_the_cells_that_block_publishing() {
-    let mut app = demo_app();
-    for i in 0..app.cells.len() {
-        set(&mut app, i, green(1));
-    }
-    let a = cell(&app, "app", "linux/arm64");
-    set(&mut app, a, failed("boom", FailureClass::Permanent));
-    set(&mut app, 0, running(2));
-    assert_eq!(key(&mut app, 'p'), []);
-    assert_eq!(
-        status_text(&app),
-        "publish needs every cell green; blocked by base@linux/amd64 (running), app@linux/arm64 (failed)"
-    );
-    set(&mut app, a, green(1));
-    set(&mut app, 0, green(1));
-    key(&mut app, 'p');
-    assert!(status_text(&app).contains("not available in this version yet"));
-}
-
-#[test]
-fn p_shortens_a_long_list_of_blockers() {
-    let mut app = demo_app();
-    key(&mut app, 'p');
-    assert_eq!(
-        status_text(&app),
-        "publish needs every cell green; blocked by base@linux/amd64 (queued), base@linux/arm64 (queued), \
-         base@linux/riscv64 (queued), app@linux/amd64 (queued), 10 more"
-    );
-}

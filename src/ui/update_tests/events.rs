@@ -8,6 +8,7 @@ use super::status_text;
 use crate::engine::{BuildEvent, FailureClass, StepSummary};
 use crate::scheduler::{CellStatus, Event};
 use crate::ui::fixture::*;
+use crate::ui::fixture_doctor::*;
 use crate::ui::log_ring::LineKind;
 use crate::ui::msg::Msg;
 use crate::ui::update::update;
@@ -261,12 +262,12 @@ fn the_engine_state_follows_pings() {
 #[test]
 fn a_builder_that_refuses_host_networking_is_reported() {
     let mut app = demo_app();
-    update(&mut app, Msg::Builders(multinode_facts()));
+    update(&mut app, Msg::Doctor(multinode_report()));
     let warnings = crate::ui::builder_report::warnings(&app);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("node rbx0 of builder rbx"));
     assert!(status_text(&app).contains("builder"));
-    update(&mut app, Msg::Builders(default_builder_facts()));
+    update(&mut app, Msg::Doctor(default_builder_report()));
     let warnings = crate::ui::builder_report::warnings(&app);
     assert!(
         !warnings.iter().any(|w| w.contains("network.host")),

@@ -1,8 +1,11 @@
 //! `update` on message sequences: keys in each state, scheduler events, no terminal.
 
+mod builder_pane;
 mod cell_commands;
 mod events;
+mod exporting;
 mod navigation;
+mod publishing;
 mod quitting;
 
 use crate::ui::app::App;

@@ -6,6 +6,7 @@ use crate::engine::FailureClass;
 use crate::scheduler::Event;
 use crate::ui::app::{Pane, Phase, Popup};
 use crate::ui::fixture::*;
+use crate::ui::fixture_doctor::*;
 use crate::ui::layout;
 use crate::ui::msg::{Effect, Msg};
 use crate::ui::update::update;
@@ -126,7 +127,7 @@ fn tab_and_numbers_switch_panes_and_the_builder_pane_asks_buildx_once() {
     let mut app = demo_app();
     assert_eq!(press(&mut app, KeyCode::Tab), []);
     assert_eq!(app.pane, Pane::Failures);
-    assert_eq!(press(&mut app, KeyCode::Tab), [Effect::QueryBuilders]);
+    assert_eq!(press(&mut app, KeyCode::Tab), [Effect::RunDoctor]);
     assert_eq!(app.pane, Pane::Builder);
     assert_eq!(key(&mut app, '3'), []);
     assert_eq!(key(&mut app, '4'), []);
@@ -135,9 +136,9 @@ fn tab_and_numbers_switch_panes_and_the_builder_pane_asks_buildx_once() {
     assert_eq!(app.pane, Pane::Builder);
     key(&mut app, '1');
     assert_eq!(app.pane, Pane::Log);
-    update(&mut app, Msg::Builders(default_builder_facts()));
+    update(&mut app, Msg::Doctor(default_builder_report()));
     key(&mut app, '3');
-    assert_eq!(key(&mut app, 'u'), [Effect::QueryBuilders]);
+    assert_eq!(key(&mut app, 'u'), [Effect::RunDoctor]);
     assert_eq!(key(&mut app, 'u'), [], "one query at a time");
 }
 

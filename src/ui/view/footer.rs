@@ -152,7 +152,7 @@ fn enabled(app: &App, action: Action) -> bool {
             Pane::Console => true,
             _ => false,
         },
-        Action::RefreshBuilder => !app.builders_loading,
+        Action::RefreshBuilder => !app.doctor_running,
         _ => true,
     }
 }

@@ -2,7 +2,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 use ratatui::Frame;
@@ -12,6 +12,7 @@ use super::cell_text::describe;
 use super::text::{fit, pad};
 use crate::ui::app::App;
 use crate::ui::layout::{Areas, GridGeometry};
+use crate::ui::publish_state::{mark_text, Tone};
 
 pub fn render(app: &App, frame: &mut Frame, areas: &Areas) {
     let geo = &areas.grid_geo;
@@ -75,15 +76,48 @@ fn header_row(app: &App, geo: &GridGeometry, first_col: usize, buf: &mut Buffer)
 }
 
 fn component_cell(app: &App, geo: &GridGeometry, row: usize, y: u16, buf: &mut Buffer) {
-    let name = fit(
-        &app.plan.components[row],
-        geo.comp_w.saturating_sub(1) as usize,
-    );
+    let component = &app.plan.components[row];
+    let width = geo.comp_w.saturating_sub(1) as usize;
+    let name_w = (geo.name_w.saturating_sub(1) as usize).min(width);
+    let name = fit(component, name_w);
     let mut style = Style::new().add_modifier(Modifier::BOLD);
     if row == app.sel.0 {
         style = style.add_modifier(Modifier::UNDERLINED);
     }
-    buf.set_stringn(geo.inner.x, y, name, geo.comp_w as usize, style);
+    buf.set_stringn(geo.inner.x, y, &name, name_w, style);
+    let Some(mark) = app.publish.marks.get(component) else {
+        return;
+    };
+    let text = mark_text(mark);
+    let x = geo.inner.x + name_w as u16 + 1;
+    let room = width.saturating_sub(name_w + 1);
+    let tone = tone_style(text.tone);
+    let head = if geo.row_h >= 2 {
+        text.head.clone()
+    } else {
+        text.one_line()
+    };
+    buf.set_stringn(x, y, fit(&head, room), room, tone);
+    if let (Some(detail), true) = (&text.detail, geo.row_h >= 2) {
+        // Under the mark's words, past its glyph.
+        let room = room.saturating_sub(2);
+        buf.set_stringn(
+            x + 2,
+            y + 1,
+            fit(detail, room),
+            room,
+            tone.remove_modifier(Modifier::BOLD),
+        );
+    }
+}
+
+fn tone_style(tone: Tone) -> Style {
+    match tone {
+        Tone::Busy => Style::new().fg(Color::Cyan),
+        Tone::Good => Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        Tone::Bad => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Tone::Quiet => Style::new().fg(Color::DarkGray),
+    }
 }
 
 fn slot(app: &App, row: usize, col: usize, area: Rect, buf: &mut Buffer) {

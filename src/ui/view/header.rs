@@ -59,13 +59,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn builders(app: &App) -> String {
-    let names: Vec<String> = match &app.builders {
-        Some(facts) => facts
-            .used
+    let names: Vec<String> = match &app.doctor {
+        Some(report) => report
+            .builders
             .iter()
-            .map(|(name, result)| match result {
-                Ok(b) => format!("{} ({})", b.name, b.driver),
-                Err(_) => builder_label(name),
+            .filter(|f| app.builder_names.contains(&f.name))
+            .map(|f| match f.builder() {
+                Some(b) => format!("{} ({})", b.name, b.driver),
+                None => builder_label(&f.name),
             })
             .collect(),
         None => app.builder_names.iter().map(builder_label).collect(),
@@ -95,6 +96,23 @@ fn gauge(app: &App, width: usize) -> Line<'static> {
 
 fn right_side(app: &App) -> Line<'static> {
     let mut spans = Vec::new();
+    if app.publish.running {
+        let (done, total) = app.publish.progress();
+        spans.push(Span::styled(
+            format!("⇪ publishing {done}/{total}  "),
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if app.export.running {
+        spans.push(Span::styled(
+            format!(
+                "⇩ exporting {}/{}  ",
+                app.export.finished(),
+                app.export.total
+            ),
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ));
+    }
     if app.paused {
         spans.push(Span::styled(
             "⏸ paused  ",

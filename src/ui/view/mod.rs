@@ -3,13 +3,16 @@
 mod builder_pane;
 pub mod cell_text;
 mod console_pane;
+mod doctor_checks;
+mod export_popup;
 mod failures_pane;
 pub mod footer;
 mod grid;
-mod header;
+pub mod header;
 mod log_pane;
 mod pane;
 mod popups;
+mod publish_popup;
 pub mod text;
 
 use ratatui::layout::Rect;
@@ -18,7 +21,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, Level, Phase, Popup};
+use super::app::{App, Confirm, Level, Phase, Popup};
 use super::layout::{self, MIN_H, MIN_W};
 
 pub fn view(app: &App, frame: &mut Frame) {
@@ -42,7 +45,9 @@ pub fn view(app: &App, frame: &mut Frame) {
     footer::render(app, frame, areas.footer);
     match app.popup {
         Some(Popup::Help) => popups::render_help(app, frame),
+        Some(Popup::Confirm(Confirm::Publish)) => publish_popup::render(app, frame),
         Some(Popup::Confirm(question)) => popups::render_confirm(app, frame, question),
+        Some(Popup::ExportDir) => export_popup::render(app, frame),
         None => {}
     }
 }

@@ -9,16 +9,17 @@ use ratatui::Frame;
 use crate::ui::app::{App, Confirm};
 use crate::ui::keymap::{Action, Context, ACTIONS};
 
-const CONTEXTS: [Context; 6] = [
+const CONTEXTS: [Context; 7] = [
     Context::Global,
     Context::Scroll,
     Context::Failures,
     Context::Builder,
     Context::Confirm,
+    Context::Input,
     Context::Help,
 ];
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
@@ -99,12 +100,27 @@ pub fn render_confirm(app: &App, frame: &mut Frame, question: Confirm) {
         Confirm::Quit => {
             let running = app.cells.iter().filter(|c| c.status.is_active()).count();
             let plural = if running == 1 { "" } else { "s" };
-            format!("{running} build{plural} still running. Cancel everything and quit?")
+            let mut busy = Vec::new();
+            if running > 0 || !app.task_running() {
+                busy.push(format!("{running} build{plural}"));
+            }
+            if app.publish.running {
+                busy.push("a publish".to_string());
+            }
+            if app.export.running {
+                busy.push("an export".to_string());
+            }
+            format!(
+                "{} still running. Cancel everything and quit?",
+                busy.join(" and ")
+            )
         }
         Confirm::Rebuild { cell, no_cache } => {
             let how = if no_cache { " without the cache" } else { "" };
             format!("{} is green. Build it again{how}?", app.cell_id(cell))
         }
+        // Drawn by its own popup, with the lists.
+        Confirm::Publish => return,
     };
     let yes = app.keymap.label(Action::Yes, true);
     let no = app.keymap.label(Action::No, true);

@@ -1,0 +1,18 @@
+//! The real buildx 0.13.1 outputs in ../shared/reference/, for unit tests.
+
+use std::path::PathBuf;
+
+pub fn path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/buildx-0.13.1")
+        .join(name)
+}
+
+pub fn bytes(name: &str) -> Vec<u8> {
+    let path = path(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn text(name: &str) -> String {
+    String::from_utf8(bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
