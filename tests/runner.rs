@@ -49,6 +49,12 @@ exit {code}
     script
 }
 
+/// A runner whose `docker` is the stand-in replaying the named reference sample.
+fn fake_runner(dir: &Path, sample: &str, code: i32, hang: bool, grace: Duration) -> BuildxRunner {
+    let docker = fake_docker(dir, &format!("{REFERENCE}/{sample}"), code, hang);
+    BuildxRunner { docker, grace }
+}
+
 fn cell(dir: &Path, argv: Vec<String>) -> Arc<Cell> {
     Arc::new(Cell {
         index: 0,
@@ -121,16 +127,13 @@ fn recorded_argv(dir: &Path) -> Vec<String> {
 #[tokio::test]
 async fn argv_reaches_the_child_unchanged_and_success_reads_the_digest() {
     let dir = tempfile::tempdir().unwrap();
-    let docker = fake_docker(
+    let runner = fake_runner(
         dir.path(),
-        &format!("{REFERENCE}/rawjson-raw-full.txt"),
+        "rawjson-raw-full.txt",
         0,
         false,
+        Duration::from_secs(2),
     );
-    let runner = BuildxRunner {
-        docker,
-        grace: Duration::from_secs(2),
-    };
     let argv = argv_for(dir.path());
     let (outcome, events) = run(
         runner,
@@ -161,16 +164,13 @@ async fn argv_reaches_the_child_unchanged_and_success_reads_the_digest() {
 #[tokio::test]
 async fn no_cache_is_one_more_argument_before_the_context() {
     let dir = tempfile::tempdir().unwrap();
-    let docker = fake_docker(
+    let runner = fake_runner(
         dir.path(),
-        &format!("{REFERENCE}/rawjson-raw-full.txt"),
+        "rawjson-raw-full.txt",
         0,
         false,
+        Duration::from_secs(2),
     );
-    let runner = BuildxRunner {
-        docker,
-        grace: Duration::from_secs(2),
-    };
     let argv = argv_for(dir.path());
     run(
         runner,
@@ -188,16 +188,13 @@ async fn no_cache_is_one_more_argument_before_the_context() {
 #[tokio::test]
 async fn a_failed_run_keeps_the_trailer_as_failure_text() {
     let dir = tempfile::tempdir().unwrap();
-    let docker = fake_docker(
+    let runner = fake_runner(
         dir.path(),
-        &format!("{REFERENCE}/rawjson-fail-raw.txt"),
+        "rawjson-fail-raw.txt",
         1,
         false,
+        Duration::from_secs(2),
     );
-    let runner = BuildxRunner {
-        docker,
-        grace: Duration::from_secs(2),
-    };
     let (outcome, events) = run(
         runner,
         cell(dir.path(), argv_for(dir.path())),
@@ -239,16 +236,13 @@ async fn a_failed_run_keeps_the_trailer_as_failure_text() {
 #[tokio::test]
 async fn cancel_ends_the_child_and_everything_it_started() {
     let dir = tempfile::tempdir().unwrap();
-    let docker = fake_docker(
+    let runner = fake_runner(
         dir.path(),
-        &format!("{REFERENCE}/rawjson-canceled-raw.txt"),
+        "rawjson-canceled-raw.txt",
         0,
         true,
+        Duration::from_millis(500),
     );
-    let runner = BuildxRunner {
-        docker,
-        grace: Duration::from_millis(500),
-    };
     let started = std::time::Instant::now();
     let (outcome, _) = run(
         runner,
