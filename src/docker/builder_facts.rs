@@ -222,24 +222,19 @@ async fn on_this_engine(endpoint: &str) -> bool {
 
 /// The Docker host of a docker context.
 pub async fn context_host(context: &str) -> Option<String> {
-    let child = tokio::process::Command::new("docker")
-        .args([
-            "context",
-            "inspect",
-            context,
-            "--format",
-            "{{.Endpoints.docker.Host}}",
-        ])
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(10), child)
+    let argv = [
+        "context",
+        "inspect",
+        context,
+        "--format",
+        "{{.Endpoints.docker.Host}}",
+    ]
+    .map(String::from);
+    let ran = super::command::docker(&argv, None, Some(Duration::from_secs(10)))
         .await
-        .ok()?
         .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    ran.success
+        .then(|| ran.stdout.trim().to_string())
         .filter(|h| !h.is_empty())
 }
 

@@ -2,7 +2,6 @@
 //! 0.13 repeats a builder's row once per node); `docker buildx inspect` has the driver options
 //! and daemon flags but no JSON form, so its text is parsed.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -340,29 +339,16 @@ pub async fn query(names: &[Option<String>]) -> Facts {
 }
 
 async fn docker(args: &[&str]) -> Result<String, String> {
-    let shown = format!("docker {}", args.join(" "));
-    let child = tokio::process::Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let out = match tokio::time::timeout(QUERY_TIMEOUT, child).await {
-        Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Err(format!("could not run {shown}: {e}")),
-        Err(_) => {
-            return Err(format!(
-                "{shown} did not answer in {}s",
-                QUERY_TIMEOUT.as_secs()
-            ))
-        }
-    };
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("{shown} failed: {}", err.trim()));
+    let argv: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let ran = super::command::docker(&argv, None, Some(QUERY_TIMEOUT)).await?;
+    if !ran.success {
+        return Err(format!(
+            "docker {} failed: {}",
+            args.join(" "),
+            ran.stderr.trim()
+        ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(ran.stdout)
 }
 
 #[cfg(test)]

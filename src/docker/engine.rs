@@ -36,19 +36,15 @@ pub async fn ping() -> Result<EngineInfo, String> {
 
 /// `docker buildx version`, e.g. "0.13.1+ds1".
 pub async fn buildx_version() -> Result<String, String> {
-    let out = tokio::process::Command::new("docker")
-        .args(["buildx", "version"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .map_err(|e| format!("could not run docker: {e}"))?;
-    if !out.status.success() {
+    let argv = ["buildx", "version"].map(String::from);
+    let ran = super::command::docker(&argv, None, None).await?;
+    if !ran.success {
         return Err(format!(
             "docker buildx is not available: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+            ran.stderr.trim()
         ));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = ran.stdout;
     text.split_whitespace()
         .nth(1)
         .map(|v| v.trim_start_matches('v').to_string())

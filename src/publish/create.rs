@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::command::docker;
 use super::verify::{self, compare, Expected, ListReport};
 use super::{cell_images, list_reference, list_words, CellImage, NotGreen};
+use crate::docker::command::docker;
 use crate::plan::{shell_words, Plan};
 use crate::platform::Platform;
 use crate::scheduler::CellStatus;

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::command::docker;
 use super::tarball;
 use super::{cell_images, CellImage, NotGreen};
+use crate::docker::command::docker;
 use crate::plan::{docker_options, Plan};
 use crate::platform::Platform;
 use crate::scheduler::CellStatus;

@@ -43,7 +43,6 @@ pub mod create;
 pub mod export;
 pub mod verify;
 
-mod command;
 mod manifest;
 mod tarball;
 

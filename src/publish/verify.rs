@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::command::docker;
 use super::manifest::{self, Raw};
 use super::{cell_images, list_reference, NotGreen};
+use crate::docker::command::docker;
 use crate::plan::Plan;
 use crate::platform::Platform;
 use crate::scheduler::CellStatus;

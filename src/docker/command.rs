@@ -1,5 +1,5 @@
-//! One docker child for publish, verify or export: an argument vector, never a shell, and what
-//! it printed kept for the report.
+//! One short-lived docker child (a query, imagetools, an export): an argument vector, never a
+//! shell, and what it printed kept for the report.
 
 use std::process::Stdio;
 use std::time::Duration;
