@@ -7,11 +7,12 @@ use std::process::Command;
 
 use crate::cli_doctor::{render_check, runtime};
 use crate::config::Matrix;
-use crate::docker::builder::{command_line, create_argv, rm_argv, wanted_node_network};
+use crate::docker::builder::{create_argv, rm_argv, wanted_node_network};
 use crate::docker::builder_facts::{self, BuilderFacts, Found};
 use crate::docker::buildx::Node;
 use crate::doctor::{self, Level};
 use crate::headless::EXIT_USAGE;
+use crate::plan::docker_command_line;
 
 const EXIT_NOT_AS_DECLARED: i32 = 1;
 
@@ -36,9 +37,9 @@ pub fn create(matrix: &Matrix, recreate: bool, dry_run: bool) -> i32 {
     let name = cfg.name.clone().expect("create_argv checked the name");
     if dry_run {
         if recreate {
-            println!("{}", command_line(&rm_argv(&name)));
+            println!("{}", docker_command_line(&rm_argv(&name)));
         }
-        println!("{}", command_line(&argv));
+        println!("{}", docker_command_line(&argv));
         return 0;
     }
 
@@ -276,12 +277,12 @@ async fn declared_facts(matrix: &Matrix) -> Option<BuilderFacts> {
 
 /// Runs `docker ARGV` where the user sees its output, after showing the command.
 fn run_docker(argv: &[String]) -> Result<(), i32> {
-    println!("$ {}", command_line(argv));
+    println!("$ {}", docker_command_line(argv));
     let _ = std::io::stdout().flush();
     match Command::new("docker").args(argv).status() {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => {
-            eprintln!("error: {} failed ({status})", command_line(argv));
+            eprintln!("error: {} failed ({status})", docker_command_line(argv));
             Err(status.code().unwrap_or(EXIT_NOT_AS_DECLARED).max(1))
         }
         Err(e) => {

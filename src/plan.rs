@@ -45,7 +45,7 @@ impl Cell {
     /// The full command line, for display only: every argument is quoted where a shell would
     /// need it, so what the user copies is what ran.
     pub fn display_command(&self) -> String {
-        shell_words(std::iter::once("docker").chain(self.argv.iter().map(String::as_str)))
+        docker_command_line(&self.argv)
     }
 }
 
@@ -64,6 +64,11 @@ pub fn shell_words<'a>(args: impl IntoIterator<Item = &'a str>) -> String {
         .map(shell_quote)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `docker ARGV` as a person would type it, for showing a command that is about to run or ran.
+pub fn docker_command_line(argv: &[String]) -> String {
+    shell_words(std::iter::once("docker").chain(argv.iter().map(String::as_str)))
 }
 
 fn shell_quote(arg: &str) -> String {

@@ -61,11 +61,6 @@ pub fn rm_argv(name: &str) -> Vec<String> {
     ["buildx", "rm", name].map(String::from).to_vec()
 }
 
-/// `docker …` as a person would type it.
-pub fn command_line(argv: &[String]) -> String {
-    shell_words(std::iter::once("docker").chain(argv.iter().map(String::as_str)))
-}
-
 /// buildx reads each `--driver-opt` as a CSV record, so a value with a comma or a quote has to
 /// be one quoted field or it would be split into several options.
 fn csv_field(field: &str) -> String {
@@ -118,7 +113,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            command_line(&argv),
+            crate::plan::docker_command_line(&argv),
             "docker buildx create --name archgrid --driver docker-container --driver-opt \
              network=host --buildkitd-flags '--allow-insecure-entitlement network.host' \
              --platform linux/amd64,linux/arm64 --bootstrap"

@@ -49,8 +49,7 @@ pub async fn docker(
     stdin: Option<&[u8]>,
     limit: Option<Duration>,
 ) -> Result<Ran, String> {
-    let shown =
-        crate::plan::shell_words(std::iter::once("docker").chain(argv.iter().map(String::as_str)));
+    let shown = crate::plan::docker_command_line(argv);
     let mut cmd = tokio::process::Command::new("docker");
     cmd.args(argv)
         .stdin(if stdin.is_some() {

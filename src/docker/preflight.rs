@@ -3,9 +3,10 @@
 
 use std::process::Stdio;
 
-use super::builder::{command_line, create_argv, is_declared};
+use super::builder::{create_argv, is_declared};
 use super::builder_facts::{self, BuilderFacts, Found};
 use crate::config::Matrix;
+use crate::plan::docker_command_line;
 
 /// What the check said, for the front end to show.
 #[derive(Debug, Default)]
@@ -34,7 +35,7 @@ pub async fn check(matrix: &Matrix) -> Result<Preflight, String> {
         pre.notes.push(format!(
             "builder {} does not exist and [builder] create = true: {}",
             creatable.label(),
-            command_line(&argv)
+            docker_command_line(&argv)
         ));
         create(&argv, &creatable.label()).await?;
         facts = builder_facts::gather(matrix).await;
@@ -108,7 +109,7 @@ async fn create(argv: &[String], name: &str) -> Result<(), String> {
     Err(format!(
         "{} failed ({}): {}\n  hint: `docker buildx inspect --bootstrap {name}` retries starting \
          it; `archgrid builder create --recreate` starts over",
-        command_line(argv),
+        docker_command_line(argv),
         out.status,
         last_error(&String::from_utf8_lossy(&out.stderr))
     ))

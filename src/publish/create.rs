@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::verify::{self, compare, Expected, ListReport};
 use super::{cell_images, list_reference, list_words, CellImage, NotGreen};
 use crate::docker::command::docker;
-use crate::plan::{shell_words, Plan};
+use crate::plan::{docker_command_line, Plan};
 use crate::platform::Platform;
 use crate::scheduler::CellStatus;
 
@@ -310,7 +310,7 @@ async fn publish_one(
         let argv = list.create_argv(&to_push);
         progress(PublishProgress::Creating {
             component: list.component.clone(),
-            command: shell_words(std::iter::once("docker").chain(argv.iter().map(String::as_str))),
+            command: docker_command_line(&argv),
         });
         published.outcome = match docker(&argv, None, Some(CREATE_LIMIT)).await {
             Ok(ran) if ran.success => Outcome::Pushed,
