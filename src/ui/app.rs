@@ -133,6 +133,9 @@ pub struct CellView {
     pub log: LogRing,
     /// The step the last header in the log named, so a header is written once per change.
     pub last_header: Option<String>,
+    /// The raw step name of the last log line while `last_header` is its sanitized form: a
+    /// run of lines from one step has its name sanitized once, not once per line.
+    pub last_step_raw: Option<String>,
 }
 
 impl CellView {
@@ -144,6 +147,7 @@ impl CellView {
             retry_at: None,
             log: LogRing::default(),
             last_header: None,
+            last_step_raw: None,
         }
     }
 }

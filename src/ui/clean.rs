@@ -12,7 +12,7 @@ use crate::sanitize::sanitize_line;
 use crate::scheduler::CellStatus;
 
 pub fn clean(text: &str) -> String {
-    sanitize_line(text).to_string()
+    sanitize_line(text)
 }
 
 pub fn clean_status(status: CellStatus) -> CellStatus {

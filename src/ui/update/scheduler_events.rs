@@ -38,6 +38,7 @@ fn set_status(app: &mut App, cell: usize, status: CellStatus) {
             view.started = Some(now);
             view.steps = StepSummary::default();
             view.last_header = None;
+            view.last_step_raw = None;
             view.log
                 .push(LineKind::Attempt, format!("━━ attempt {attempt}/{of} ━━"));
         }
@@ -62,16 +63,20 @@ fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
                         format!("── step {n}/{}: {current}", summary.total),
                     );
                     view.last_header = Some(current.clone());
+                    view.last_step_raw = None;
                 }
             }
             view.steps = summary;
         }
         BuildEvent::Log { step, stream, line } => {
             // Steps run in parallel; a header whenever the speaker changes keeps lines attributable.
-            let step = clean(&step);
-            if view.last_header.as_ref() != Some(&step) {
-                view.log.push(LineKind::Step, format!("── {step}"));
-                view.last_header = Some(step);
+            if view.last_step_raw.as_deref() != Some(step.as_str()) {
+                let cleaned = clean(&step);
+                if view.last_header.as_ref() != Some(&cleaned) {
+                    view.log.push(LineKind::Step, format!("── {cleaned}"));
+                    view.last_header = Some(cleaned);
+                }
+                view.last_step_raw = Some(step);
             }
             let kind = if stream == 2 {
                 LineKind::Stderr

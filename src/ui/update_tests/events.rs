@@ -278,3 +278,41 @@ fn a_builder_that_refuses_host_networking_is_reported() {
         ["no node of builder default lists linux/riscv64, which cells build for"]
     );
 }
+
+#[test]
+fn a_step_named_again_after_another_header_gets_its_header_again() {
+    let mut app = demo_app();
+    set(&mut app, 0, running(1));
+    log(&mut app, 0, "[1/2] RUN \x1b[1mbuild", "one");
+    log(&mut app, 0, "[1/2] RUN \x1b[1mbuild", "two");
+    event(
+        &mut app,
+        Event::Build {
+            cell: 0,
+            event: BuildEvent::Steps(StepSummary {
+                total: 2,
+                done: 1,
+                current: Some("[2/2] RUN test".into()),
+                ..StepSummary::default()
+            }),
+        },
+    );
+    log(&mut app, 0, "[1/2] RUN \x1b[1mbuild", "three");
+    let lines: Vec<&str> = app.cells[0]
+        .log
+        .window(0, 100)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "━━ attempt 1/3 ━━",
+            "── [1/2] RUN build",
+            "one",
+            "two",
+            "── step 2/2: [2/2] RUN test",
+            "── [1/2] RUN build",
+            "three",
+        ]
+    );
+}
