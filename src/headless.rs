@@ -52,7 +52,7 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
         match event {
             Event::Settled => break,
             Event::Status { cell, status } => {
-                if let Some(line) = status_line(&plan, cell, &status, &root) {
+                if let Some(line) = status_line(&plan, cell, &status) {
                     let _ = writeln!(out, "{line}");
                 }
                 statuses[cell] = status;
@@ -142,12 +142,7 @@ fn class_word(class: FailureClass) -> &'static str {
     }
 }
 
-fn status_line(
-    plan: &Plan,
-    cell: usize,
-    status: &CellStatus,
-    _root: &std::path::Path,
-) -> Option<String> {
+fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> {
     let label = plan.cells[cell].label();
     let text = match status {
         CellStatus::NotSelected | CellStatus::Queued => return None,
