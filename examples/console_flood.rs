@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use archgrid::engine::runner::BoxFuture;
-use archgrid::engine::{AttemptOutcome, BuildEvent, RunOpts, Runner, StepSummary};
+use archgrid::build::runner::child::BoxFuture;
+use archgrid::build::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner, StepSummary};
 use archgrid::plan::Cell;
 use tokio::sync::{mpsc, watch};
 
@@ -146,12 +146,12 @@ fn main() {
     let matrix_path = dir.path().join("matrix.toml");
     std::fs::write(&matrix_path, toml).unwrap();
     let matrix = archgrid::config::Matrix::load(&matrix_path).unwrap();
-    let select = archgrid::cli::Select {
-        only: vec![],
+    let select = archgrid::build::prepare::Selection {
         force: true,
-        no_cache: false,
+        ..Default::default()
     };
-    let prep = archgrid::prepare::prepare(matrix, &select).unwrap();
+    let facts = archgrid::plan::Facts::default();
+    let prep = archgrid::build::prepare::prepare(matrix, &facts, &select).unwrap();
 
     let flood = Flood {
         per_cell_rate: rate / cells as f64,
@@ -167,7 +167,11 @@ fn main() {
         while probe.sent.load(Ordering::Relaxed) == 0 {
             std::thread::sleep(Duration::from_millis(5));
         }
-        let (t0, cpu0, f0) = (Instant::now(), cpu_time(), archgrid::ui::stats().frames);
+        let (t0, cpu0, f0) = (
+            Instant::now(),
+            cpu_time(),
+            archgrid::console::stats().frames,
+        );
         let mut peak_rss = 0;
         while probe.sent.load(Ordering::Relaxed) < total {
             std::thread::sleep(Duration::from_millis(50));
@@ -176,18 +180,22 @@ fn main() {
         let (flood_s, flood_cpu, flood_frames) = (
             t0.elapsed(),
             cpu_time() - cpu0,
-            archgrid::ui::stats().frames - f0,
+            archgrid::console::stats().frames - f0,
         );
         // Let the last events drain, then measure a stretch with nothing changing.
         std::thread::sleep(Duration::from_secs(2));
-        let (t1, cpu1, f1) = (Instant::now(), cpu_time(), archgrid::ui::stats().frames);
+        let (t1, cpu1, f1) = (
+            Instant::now(),
+            cpu_time(),
+            archgrid::console::stats().frames,
+        );
         std::thread::sleep(idle_for);
         let (idle_s, idle_cpu, idle_frames) = (
             t1.elapsed(),
             cpu_time() - cpu1,
-            archgrid::ui::stats().frames - f1,
+            archgrid::console::stats().frames - f1,
         );
-        let stats = archgrid::ui::stats();
+        let stats = archgrid::console::stats();
         let report = serde_json::json!({
             "rate_target": rate,
             "lines_sent": probe.sent.load(Ordering::Relaxed),
@@ -207,5 +215,13 @@ fn main() {
         });
         std::fs::write(&out_path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     });
-    std::process::exit(archgrid::ui::run(prep, flood));
+    let code = match archgrid::console::run(prep, flood) {
+        Ok(archgrid::console::Ending::AllGreen) => 0,
+        Ok(_) => 1,
+        Err(e) => {
+            eprintln!("error: {e:?}");
+            2
+        }
+    };
+    std::process::exit(code);
 }

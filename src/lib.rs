@@ -1,25 +1,26 @@
 //! archgrid: builds every component of a project for every platform with `docker buildx`, one
 //! child process per cell, and publishes multi-arch manifest lists.
 //!
-//! The core (config, plan, engine, scheduler, docker, state) knows nothing of terminals; the
-//! console (`ui`) and the headless reporter are two front ends on the same scheduler.
+//! The modules, bottom-up; each uses only those listed before it.
 
+/// Prepare, scheduler, state and the per-cell buildx runner.
+pub mod build;
+/// clap, dispatch, exit codes and the headless commands.
 pub mod cli;
-pub mod cli_builder;
-pub mod cli_doctor;
+/// `matrix.toml` → `Matrix`, validated with file:line:column; BuildKit's entitlement rules.
 pub mod config;
+/// The terminal front end; the only module that draws, reads keys or owns the terminal.
+pub mod console;
+/// Every short-lived docker/buildx child and the Engine API: facts, builders, routes.
 pub mod docker;
+/// Checks of the engine, buildx, emulation, registry, disk and builder, with what to do.
 pub mod doctor;
-pub mod engine;
-pub mod headless;
-pub mod headless_publish;
+/// Platforms, cell statuses, outcomes, failure classes and text helpers; no I/O.
+pub mod model;
+/// `Matrix` plus facts about the host → cells with their exact argv; pure.
 pub mod plan;
-pub mod platform;
-pub mod prepare;
+/// Manifest lists, verification and export of green cells.
 pub mod publish;
+
 #[cfg(test)]
 mod samples;
-pub mod sanitize;
-pub mod scheduler;
-pub mod state;
-pub mod ui;

@@ -1,10 +1,10 @@
-//! The real buildx 0.13.1 outputs in ../shared/reference/, for unit tests.
+//! The real buildx 0.13.1 outputs in tests/fixtures/buildx-0.13.1/, for unit tests.
 
 use std::path::PathBuf;
 
 pub fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/reference/buildx-0.13.1")
+        .join("tests/fixtures/buildx-0.13.1")
         .join(name)
 }
 

@@ -5,14 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use archgrid::engine::{AttemptOutcome, BuildEvent, BuildxRunner, FailureClass, RunOpts, Runner};
+use archgrid::build::runner::{AttemptOutcome, BuildEvent, BuildxRunner, RunOpts, Runner};
+use archgrid::model::FailureClass;
 use archgrid::plan::Cell;
 use tokio::sync::{mpsc, watch};
 
-const REFERENCE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/buildx-0.13.1"
-);
+const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/buildx-0.13.1");
 
 /// A `docker` stand-in: records its argv NUL-separated, replays a captured stderr, writes the
 /// metadata file it was given, then runs `tail` (for cancel tests) and exits with `code`.
@@ -66,6 +64,7 @@ fn cell(dir: &Path, argv: Vec<String>) -> Arc<Cell> {
         context: dir.to_path_buf(),
         dockerfile: dir.join("Dockerfile"),
         builder: None,
+        docker_context: None,
         metadata_file: dir.join("meta/app-arm64.json"),
         log_file: dir.join("logs/app-arm64.log"),
         chain: 0,

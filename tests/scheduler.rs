@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use archgrid::build::runner::child::BoxFuture;
+use archgrid::build::runner::classify::classify;
+use archgrid::build::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner};
+use archgrid::build::scheduler::{self, Command, Event, Settings};
 use archgrid::config::RetryPolicy;
-use archgrid::engine::classify::classify;
-use archgrid::engine::runner::BoxFuture;
-use archgrid::engine::{AttemptOutcome, BuildEvent, RunOpts, Runner};
+use archgrid::model::platform::Platform;
+use archgrid::model::{CellStatus, Outcome};
 use archgrid::plan::{Cell, Plan};
-use archgrid::platform::Platform;
-use archgrid::scheduler::{self, CellStatus, Command, Event, Settings};
 use tokio::sync::{mpsc, watch};
 
 /// What the fake does for one attempt of one cell.
@@ -149,6 +150,7 @@ fn plan(components: &[(&str, &[&str])], platforms: &[&str]) -> Plan {
                 context: PathBuf::from("/nonexistent"),
                 dockerfile: PathBuf::from("/nonexistent/Dockerfile"),
                 builder: None,
+                docker_context: None,
                 metadata_file: PathBuf::from("/nonexistent/m.json"),
                 log_file: PathBuf::from("/nonexistent/l.log"),
                 chain: 0,
@@ -405,16 +407,16 @@ async fn transient_failure_is_retried_with_doubling_backoff() {
         .events
         .iter()
         .filter_map(|e| match e {
-            Event::AttemptEnded { record, .. } => Some((record.outcome.clone(), record.retried)),
+            Event::AttemptEnded { record, .. } => Some((record.outcome, record.retried)),
             _ => None,
         })
         .collect();
     assert_eq!(
         ended,
         vec![
-            ("failed".into(), true),
-            ("failed".into(), true),
-            ("green".into(), false)
+            (Outcome::Failed, true),
+            (Outcome::Failed, true),
+            (Outcome::Green, false)
         ]
     );
 }

@@ -4,6 +4,7 @@
 //! and reports every problem at once, each at the line and column to fix.
 
 mod duration;
+pub mod entitlement;
 mod error;
 mod graph;
 mod network_host;
@@ -22,7 +23,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::platform::Platform;
+use crate::model::platform::Platform;
 
 pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors};

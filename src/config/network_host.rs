@@ -5,10 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use super::entitlement::{allows_network_host, CREATE_DEFAULT_DRIVER, NETWORK_HOST_FLAGS};
 use super::error::Collector;
 use super::raw::RawBuilder;
-use crate::docker::builder::CREATE_DEFAULT_DRIVER;
-use crate::docker::entitlement::{allows_network_host, NETWORK_HOST_FLAGS};
 
 pub(super) fn check(raw: &RawBuilder, errors: &mut Collector<'_>) {
     let Some(network) = raw.network.as_ref().filter(|n| n.get_ref() == "host") else {

@@ -14,7 +14,7 @@ use super::raw::{RawBuilder, RawComponent, RawMatrix, RawProject, RawRetry, RawR
 use super::reference;
 use super::suggest::closest;
 use super::{BuilderConfig, Component, Matrix, PlatformRoute, Project, RetryPolicy};
-use crate::platform::Platform;
+use crate::model::platform::Platform;
 
 const PLATFORM_HINT: &str = r#"platforms look like "linux/arm64", "linux/amd64" or "linux/arm/v7""#;
 const DRIVERS: [&str; 4] = ["docker-container", "docker", "remote", "kubernetes"];

@@ -1,10 +1,9 @@
 //! The builder the matrix declares, as the `docker buildx create` a user would type for it.
 
 use crate::config::BuilderConfig;
-use crate::plan::shell_words;
+use crate::model::text::{csv_field, shell_words};
 
-/// What `docker buildx create` uses when no `--driver` is given.
-pub const CREATE_DEFAULT_DRIVER: &str = "docker-container";
+pub use crate::config::entitlement::CREATE_DEFAULT_DRIVER;
 
 /// Whether the matrix says how the builder is made, so that any difference between it and the
 /// real builder is drift, rather than only naming a builder made some other way.
@@ -61,16 +60,6 @@ pub fn rm_argv(name: &str) -> Vec<String> {
     ["buildx", "rm", name].map(String::from).to_vec()
 }
 
-/// buildx reads each `--driver-opt` as a CSV record, so a value with a comma or a quote has to
-/// be one quoted field or it would be split into several options.
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,7 +102,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            crate::plan::docker_command_line(&argv),
+            crate::model::text::docker_command_line(&argv),
             "docker buildx create --name archgrid --driver docker-container --driver-opt \
              network=host --buildkitd-flags '--allow-insecure-entitlement network.host' \
              --platform linux/amd64,linux/arm64 --bootstrap"

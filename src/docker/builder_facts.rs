@@ -10,8 +10,8 @@ use super::container::{self, NodeContainer};
 use super::drift::{self, Difference};
 use super::entitlement::{self, Refusal};
 use crate::config::{BuilderConfig, Matrix};
+use crate::model::platform::Platform;
 use crate::plan::Plan;
-use crate::platform::Platform;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {
@@ -59,7 +59,8 @@ impl BuilderFacts {
 /// The builders cells use, in plan order, each with the platforms built on it, and the one
 /// `[builder]` declares even when every platform is routed elsewhere.
 pub fn builders_used(matrix: &Matrix) -> Vec<(Option<String>, Vec<Platform>)> {
-    let plan = Plan::new(matrix);
+    // Which builder a cell uses does not depend on the host, so no facts are needed.
+    let plan = Plan::new(matrix, &crate::plan::Facts::default());
     let mut used: Vec<(Option<String>, Vec<Platform>)> = Vec::new();
     for cell in &plan.cells {
         let index = match used.iter().position(|(name, _)| *name == cell.builder) {

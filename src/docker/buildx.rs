@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::platform::Platform;
+use crate::model::platform::Platform;
 
 /// An unreachable remote endpoint can keep buildx waiting far longer than anyone wants to
 /// look at a "loading" line.
@@ -38,18 +38,7 @@ pub struct Node {
 impl Node {
     /// The daemon grants `--allow network.host` only when started with this entitlement.
     pub fn allows_network_host(&self) -> bool {
-        let mut args = self.flags.iter();
-        while let Some(flag) = args.next() {
-            let value = match flag.strip_prefix("--allow-insecure-entitlement") {
-                Some("") => args.next().map(String::as_str),
-                Some(rest) => rest.strip_prefix('='),
-                None => None,
-            };
-            if value.is_some_and(|v| v.split(',').any(|e| e.trim() == "network.host")) {
-                return true;
-            }
-        }
-        false
+        crate::config::entitlement::allows_network_host(&self.flags)
     }
 
     pub fn driver_opt(&self, key: &str) -> Option<&str> {

@@ -49,7 +49,7 @@ pub async fn docker(
     stdin: Option<&[u8]>,
     limit: Option<Duration>,
 ) -> Result<Ran, String> {
-    let shown = crate::plan::docker_command_line(argv);
+    let shown = crate::model::text::docker_command_line(argv);
     let mut cmd = tokio::process::Command::new("docker");
     cmd.args(argv)
         .stdin(if stdin.is_some() {

@@ -6,17 +6,19 @@
 
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
-/// Whether `name` is a docker context. The list is read once per process from the CLI's own
+use crate::plan::Facts;
+
+/// What the planner needs to know about this host. The contexts come from the CLI's own
 /// configuration; no daemon is asked.
-pub fn is_context(name: &str) -> bool {
-    static NAMES: OnceLock<BTreeSet<String>> = OnceLock::new();
-    NAMES.get_or_init(list).contains(name)
+pub fn plan_facts() -> Facts {
+    Facts {
+        docker_contexts: list(),
+    }
 }
 
 /// Without docker there are no contexts, and the builder check says what is wrong.
-fn list() -> BTreeSet<String> {
+pub fn list() -> BTreeSet<String> {
     let out = Command::new("docker")
         .args(["context", "ls", "--format", "{{.Name}}"])
         .stdin(Stdio::null())

@@ -9,10 +9,10 @@ use serde::Serialize;
 use super::builder::{driver, is_declared, wanted_node_network};
 use super::buildx::{Builder, Node};
 use super::container::NodeContainer;
-use super::entitlement::allows_network_host;
+use crate::config::entitlement::allows_network_host;
 use crate::config::BuilderConfig;
-use crate::plan::shell_words;
-use crate::platform::Platform;
+use crate::model::platform::Platform;
+use crate::model::text::shell_words;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {

@@ -3,19 +3,9 @@
 
 use serde::Serialize;
 
-use super::buildx::{Builder, Node};
+use super::buildx::Builder;
+use crate::config::entitlement::{allows_network_host, NETWORK_HOST_FLAGS};
 use crate::config::BuilderConfig;
-
-/// The daemon flags that grant `network.host`, as `[builder] buildkitd_flags` spells them.
-pub const NETWORK_HOST_FLAGS: [&str; 2] = ["--allow-insecure-entitlement", "network.host"];
-
-pub fn allows_network_host(flags: &[String]) -> bool {
-    Node {
-        flags: flags.to_vec(),
-        ..Node::default()
-    }
-    .allows_network_host()
-}
 
 /// Why builds on a builder would be refused, and what makes them work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

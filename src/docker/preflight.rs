@@ -6,7 +6,7 @@ use std::process::Stdio;
 use super::builder::{create_argv, is_declared};
 use super::builder_facts::{self, BuilderFacts, Found};
 use crate::config::Matrix;
-use crate::plan::docker_command_line;
+use crate::model::text::docker_command_line;
 
 /// What the check said, for the front end to show.
 #[derive(Debug, Default)]

@@ -5,10 +5,9 @@
 
 use super::buildx::{self, Builder, Facts};
 use crate::config::Matrix;
+use crate::model::platform::Platform;
+use crate::model::CellStatus;
 use crate::plan::Plan;
-use crate::platform::Platform;
-use crate::prepare::Prepared;
-use crate::scheduler::CellStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteBlock {
@@ -99,15 +98,6 @@ pub fn blocks(routes: &[(String, Vec<Platform>)], facts: &Facts) -> Vec<RouteBlo
     out
 }
 
-/// What both front ends call after `prepare()` and before the scheduler starts: checks the
-/// routed builders and refuses the queued cells of every blocked column. Returns the blocked
-/// columns, to be shown once each.
-pub async fn refuse_blocked_columns(prep: &mut Prepared) -> Vec<RouteBlock> {
-    let blocked = check(&prep.matrix).await;
-    refuse(&prep.plan, &mut prep.initial, &blocked);
-    blocked
-}
-
 /// Sets every queued cell of a blocked column to a refusal with the column's reason. Returns
 /// how many cells it refused.
 pub fn refuse(plan: &Plan, statuses: &mut [CellStatus], blocks: &[RouteBlock]) -> usize {
@@ -117,7 +107,9 @@ pub fn refuse(plan: &Plan, statuses: &mut [CellStatus], blocks: &[RouteBlock]) -
             continue;
         };
         if matches!(statuses.get(cell.index), Some(CellStatus::Queued)) {
-            statuses[cell.index] = CellStatus::refused(block.reason.clone());
+            statuses[cell.index] = CellStatus::Refused {
+                reason: block.reason.clone(),
+            };
             refused += 1;
         }
     }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::platform::Platform;
+use crate::model::platform::Platform;
 
 pub const BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
 

@@ -9,7 +9,7 @@ use super::credentials::DockerConfig;
 use super::Check;
 use crate::docker::builder_facts::context_host;
 use crate::docker::engine::endpoint;
-use crate::platform::Platform;
+use crate::model::platform::Platform;
 
 const NAME: &str = "engine";
 

@@ -8,7 +8,7 @@ use super::binfmt::{self, Handler};
 use super::{Check, EngineFacts};
 use crate::config::Matrix;
 use crate::docker::builder_facts::BuilderFacts;
-use crate::platform::Platform;
+use crate::model::platform::Platform;
 
 pub fn checks(
     matrix: &Matrix,

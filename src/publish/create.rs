@@ -9,9 +9,10 @@ use serde::Serialize;
 use super::verify::{self, compare, Expected, ListReport};
 use super::{cell_images, list_reference, list_words, CellImage, NotGreen};
 use crate::docker::command::docker;
-use crate::plan::{docker_command_line, Plan};
-use crate::platform::Platform;
-use crate::scheduler::CellStatus;
+use crate::model::platform::Platform;
+use crate::model::text::docker_command_line;
+use crate::model::CellStatus;
+use crate::plan::Plan;
 
 /// Sources live in the target's own repository, so creating a list pushes one small manifest;
 /// a registry still silent after this long is reported instead of waited on.

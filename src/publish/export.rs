@@ -15,9 +15,10 @@ use serde::Serialize;
 use super::tarball;
 use super::{cell_images, CellImage, NotGreen};
 use crate::docker::command::docker;
+use crate::model::platform::Platform;
+use crate::model::text::csv_field;
+use crate::model::CellStatus;
 use crate::plan::{docker_options, Plan};
-use crate::platform::Platform;
-use crate::scheduler::CellStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportOptions {
@@ -33,6 +34,9 @@ pub struct ExportItem {
     pub file: PathBuf,
     /// The cell's builder: where a registry-less build's image lives.
     pub builder: Option<String>,
+    /// Set when the builder is a docker context.
+    #[serde(skip)]
+    pub docker_context: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -117,6 +121,7 @@ pub fn plan_export(
             file: PathBuf::from(image.platform.arch_tag())
                 .join(format!("{}_{}.tar", image.component, plan.tag)),
             builder: plan.cells[image.cell].builder.clone(),
+            docker_context: plan.cells[image.cell].docker_context.clone(),
             image,
         })
         .collect();
@@ -138,7 +143,7 @@ pub fn plan_export(
 /// The arguments after `docker` that write `item`'s tarball to `dest`. The Dockerfile
 /// (`FROM img`) comes on stdin, with no build context.
 pub fn export_argv(item: &ExportItem, dest: &Path) -> Vec<String> {
-    let mut argv = docker_options(item.builder.as_deref());
+    let mut argv = docker_options(item.docker_context.as_deref());
     argv.extend(["buildx".to_string(), "build".to_string()]);
     if let Some(builder) = &item.builder {
         argv.extend(["--builder".to_string(), builder.clone()]);
@@ -161,15 +166,6 @@ pub fn export_argv(item: &ExportItem, dest: &Path) -> Vec<String> {
         "-".to_string(),
     ]);
     argv
-}
-
-/// buildx reads `--output` as one CSV record, so a path with a comma or quote is quoted.
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }
 
 /// Writes every file, one after another, then `index.json`.
@@ -331,6 +327,7 @@ mod tests {
             },
             file: PathBuf::from("arm64/app_v1.tar"),
             builder: builder.map(str::to_string),
+            docker_context: None,
         }
     }
 

@@ -35,9 +35,9 @@
 //! child is an argument vector; publish and verify talk only to the registry (through
 //! `imagetools`), export also needs the engine.
 //!
-//! Routing lives in [`crate::docker::routes`]: `refuse_blocked_columns(&mut prepared)` before
-//! the scheduler starts marks the queued cells of a column whose builder is unreachable or does
-//! not list the platform as [`CellStatus::refused`] with the reason.
+//! Routing lives in [`crate::docker::routes`]: `Prepared::refuse_blocked_columns` before the
+//! scheduler starts marks the queued cells of a column whose builder is unreachable or does
+//! not list the platform as [`CellStatus::Refused`] with the reason.
 
 pub mod create;
 pub mod export;
@@ -46,11 +46,12 @@ pub mod verify;
 mod manifest;
 mod tarball;
 
+use std::fmt;
+
 use serde::Serialize;
 
+use crate::model::{CellStatus, Platform, RecordedStatus};
 use crate::plan::{Cell, Plan};
-use crate::platform::Platform;
-use crate::scheduler::CellStatus;
 
 /// A green cell's image as the registry (or, without one, the engine) holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,7 +82,50 @@ impl CellImage {
 pub struct NotGreen {
     pub cell: usize,
     pub id: String,
-    pub why: String,
+    pub why: WhyNotGreen,
+}
+
+/// Why a cell has no image to publish or export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum WhyNotGreen {
+    NotSelected,
+    /// Queued before a run: its inputs changed or it never built. State.json can tell which.
+    NotBuiltForTheseInputs,
+    NeverBuilt,
+    InputsChanged,
+    /// How it last ended in an earlier run, from state.json.
+    LastEnded(RecordedStatus),
+    Blocked,
+    Running,
+    Retrying,
+    NoDigest,
+    Failed,
+    Canceled,
+}
+
+impl fmt::Display for WhyNotGreen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WhyNotGreen::NotSelected => f.write_str("not selected"),
+            WhyNotGreen::NotBuiltForTheseInputs => f.write_str("not built for the current inputs"),
+            WhyNotGreen::NeverBuilt => f.write_str("never built"),
+            WhyNotGreen::InputsChanged => f.write_str("built, but its inputs have changed since"),
+            WhyNotGreen::LastEnded(status) => write!(f, "{status}"),
+            WhyNotGreen::Blocked => f.write_str("blocked"),
+            WhyNotGreen::Running => f.write_str("running"),
+            WhyNotGreen::Retrying => f.write_str("retrying"),
+            WhyNotGreen::NoDigest => f.write_str("green without a digest"),
+            WhyNotGreen::Failed => f.write_str("failed"),
+            WhyNotGreen::Canceled => f.write_str("canceled"),
+        }
+    }
+}
+
+impl From<WhyNotGreen> for String {
+    fn from(why: WhyNotGreen) -> String {
+        why.to_string()
+    }
 }
 
 /// `registry/app` of `registry/app:v1-arm64`. A tag never holds `:` or `/`, so the last `:`
@@ -120,25 +164,27 @@ pub fn cell_images(
             None => not_green.push(NotGreen {
                 cell: cell.index,
                 id: cell.id(),
-                why: why_not_green(status).to_string(),
+                why: why_not_green(status),
             }),
         }
     }
     (green, not_green)
 }
 
-fn why_not_green(status: &CellStatus) -> &'static str {
+fn why_not_green(status: &CellStatus) -> WhyNotGreen {
     match status {
-        CellStatus::NotSelected => "not selected",
+        CellStatus::NotSelected => WhyNotGreen::NotSelected,
         // Before a run, every cell that is not up to date is queued: its inputs changed or it
         // never built.
-        CellStatus::Queued => "not built for the current inputs",
-        CellStatus::Blocked { .. } => "blocked",
-        CellStatus::Running { .. } => "running",
-        CellStatus::Retrying { .. } => "retrying",
-        CellStatus::Green { .. } | CellStatus::UpToDate { .. } => "green without a digest",
-        CellStatus::Failed { .. } => "failed",
-        CellStatus::Canceled => "canceled",
+        CellStatus::Queued => WhyNotGreen::NotBuiltForTheseInputs,
+        CellStatus::Blocked { .. } => WhyNotGreen::Blocked,
+        CellStatus::Running { .. } => WhyNotGreen::Running,
+        CellStatus::Retrying { .. } => WhyNotGreen::Retrying,
+        CellStatus::Green { .. } | CellStatus::UpToDate { .. } => WhyNotGreen::NoDigest,
+        CellStatus::Failed { .. } => WhyNotGreen::Failed,
+        // A refusal was shown as a failure before it had a status of its own; the words stay.
+        CellStatus::Refused { .. } => WhyNotGreen::Failed,
+        CellStatus::Canceled => WhyNotGreen::Canceled,
     }
 }
 

@@ -7,11 +7,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::manifest::{self, Raw};
-use super::{cell_images, list_reference, NotGreen};
+use super::{cell_images, list_reference, NotGreen, WhyNotGreen};
 use crate::docker::command::docker;
+use crate::model::platform::Platform;
+use crate::model::CellStatus;
 use crate::plan::Plan;
-use crate::platform::Platform;
-use crate::scheduler::CellStatus;
 
 /// A registry that takes longer than this to answer one manifest request is reported, not
 /// waited on.
@@ -55,7 +55,7 @@ pub enum Difference {
         got: String,
     },
     /// The cell has no image for the current inputs, so its entry cannot be checked.
-    CellNotGreen { cell: String, why: String },
+    CellNotGreen { cell: String, why: WhyNotGreen },
     /// The registry could not be asked, or answered something unreadable.
     Unreadable(String),
 }
@@ -243,7 +243,7 @@ pub async fn check(expected: &Expected) -> ListReport {
     };
     differences.extend(expected.unknown.iter().map(|n| Difference::CellNotGreen {
         cell: n.id.clone(),
-        why: n.why.clone(),
+        why: n.why,
     }));
     ListReport {
         component: expected.component.clone(),

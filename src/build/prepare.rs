@@ -1,0 +1,90 @@
+//! What both front ends do before the scheduler starts: plan the matrix, decide which cells are
+//! already up to date, refuse the columns whose routed builder cannot take them, and derive the
+//! scheduler's settings.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::scheduler::Settings;
+use super::state::{input_keys, StateStore};
+use crate::config::Matrix;
+use crate::docker::routes::{self, RouteBlock};
+use crate::model::CellStatus;
+use crate::plan::{Facts, Plan};
+
+/// Which cells a run builds, and whether green ones are built again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// `COMPONENT[@PLATFORM]` filters; empty means every cell.
+    pub only: Vec<String>,
+    /// Rebuild cells that are green for the same inputs.
+    pub force: bool,
+    /// Build without BuildKit's cache (implies `force`).
+    pub no_cache: bool,
+}
+
+pub struct Prepared {
+    pub matrix: Matrix,
+    pub plan: Arc<Plan>,
+    pub initial: Vec<CellStatus>,
+    pub state: StateStore,
+    pub settings: Settings,
+}
+
+/// `only` narrows the run to those cells and their dependencies; `force` rebuilds green cells.
+pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prepared, String> {
+    let (only, force) = (&select.only, select.force || select.no_cache);
+    let plan = Plan::new(&matrix, facts);
+    let selected = plan.select(only)?;
+    let keys = input_keys(&plan);
+    let mut state = StateStore::load(&plan.state_dir);
+    state.set_keys(&plan, &keys);
+    let mut initial: Vec<CellStatus> = Vec::with_capacity(plan.cells.len());
+    for cell in &plan.cells {
+        let status = if !selected.contains(&cell.index) {
+            CellStatus::NotSelected
+        } else if force {
+            CellStatus::Queued
+        } else {
+            // A cell is skipped only when its own inputs match and every dependency is skipped
+            // too; a dependency that rebuilds may produce a different image underneath.
+            let deps_skipped = cell
+                .deps
+                .iter()
+                .all(|&d| matches!(initial[d], CellStatus::UpToDate { .. }));
+            match state.up_to_date(cell, &keys[cell.index]) {
+                Some(rec) if deps_skipped => CellStatus::UpToDate { digest: rec.digest },
+                _ => CellStatus::Queued,
+            }
+        };
+        initial.push(status);
+    }
+    let platform_limits: BTreeMap<_, _> = matrix
+        .platform_routes
+        .iter()
+        .filter_map(|(p, r)| r.concurrency.map(|c| (p.clone(), c)))
+        .collect();
+    let settings = Settings {
+        concurrency: matrix.project.concurrency,
+        platform_limits,
+        retry: matrix.retry.clone(),
+        no_cache: select.no_cache,
+    };
+    Ok(Prepared {
+        plan: Arc::new(plan),
+        initial,
+        state,
+        settings,
+        matrix,
+    })
+}
+
+impl Prepared {
+    /// Checks the routed builders and refuses the queued cells of every blocked column.
+    /// Returns the blocked columns, to be shown once each.
+    pub async fn refuse_blocked_columns(&mut self) -> Vec<RouteBlock> {
+        let blocked = routes::check(&self.matrix).await;
+        routes::refuse(&self.plan, &mut self.initial, &blocked);
+        blocked
+    }
+}

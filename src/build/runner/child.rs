@@ -1,0 +1,329 @@
+//! Runs one attempt of one cell as a `docker buildx build` child process.
+
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
+use tokio::sync::{mpsc, watch};
+
+use super::classify::{classify, is_canceled, Classification};
+use super::progress::{BuildEvent, ProgressTracker, StepSummary};
+use super::rawjson::RawJsonDecoder;
+use crate::build::wait::sleep_until;
+use crate::model::text::shell_words;
+use crate::plan::Cell;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOpts {
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttemptOutcome {
+    Green {
+        digest: Option<String>,
+        /// Every step came from the cache.
+        cached: bool,
+    },
+    Failed {
+        text: String,
+        classification: Classification,
+        exit_code: Option<i32>,
+    },
+    Canceled,
+}
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What the scheduler needs from whatever runs a cell; tests swap in a fake.
+pub trait Runner: Send + Sync + 'static {
+    fn run(
+        &self,
+        cell: Arc<Cell>,
+        attempt: u32,
+        opts: RunOpts,
+        events: mpsc::Sender<BuildEvent>,
+        cancel: watch::Receiver<bool>,
+    ) -> BoxFuture<AttemptOutcome>;
+}
+
+/// The real runner: `docker buildx build` with the cell's argv.
+#[derive(Debug, Clone)]
+pub struct BuildxRunner {
+    pub docker: PathBuf,
+    /// How long a canceled build gets between SIGINT and SIGKILL of its process group.
+    pub grace: Duration,
+}
+
+impl Default for BuildxRunner {
+    fn default() -> Self {
+        BuildxRunner {
+            docker: PathBuf::from("docker"),
+            grace: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Runner for BuildxRunner {
+    fn run(
+        &self,
+        cell: Arc<Cell>,
+        attempt: u32,
+        opts: RunOpts,
+        events: mpsc::Sender<BuildEvent>,
+        cancel: watch::Receiver<bool>,
+    ) -> BoxFuture<AttemptOutcome> {
+        let this = self.clone();
+        Box::pin(async move {
+            match this.run_inner(&cell, attempt, opts, events, cancel).await {
+                Ok(outcome) => outcome,
+                Err(err) => {
+                    let text = format!("could not run docker buildx for {}: {err}", cell.id());
+                    AttemptOutcome::Failed {
+                        classification: classify(&text),
+                        text,
+                        exit_code: None,
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl BuildxRunner {
+    async fn run_inner(
+        &self,
+        cell: &Cell,
+        attempt: u32,
+        opts: RunOpts,
+        events: mpsc::Sender<BuildEvent>,
+        mut cancel: watch::Receiver<bool>,
+    ) -> std::io::Result<AttemptOutcome> {
+        for dir in [cell.log_file.parent(), cell.metadata_file.parent()]
+            .into_iter()
+            .flatten()
+        {
+            std::fs::create_dir_all(dir)?;
+        }
+        let _ = std::fs::remove_file(&cell.metadata_file);
+        let mut log = LogFile::open(&cell.log_file, attempt)?;
+        let mut argv = cell.argv.clone();
+        if opts.no_cache {
+            let at = argv.len() - 1;
+            argv.insert(at, "--no-cache".into());
+        }
+        log.line(&format!(
+            "$ docker {}",
+            shell_words(argv.iter().map(String::as_str))
+        ))?;
+
+        let mut cmd = Command::new(&self.docker);
+        cmd.args(&argv)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .process_group(0);
+        die_with_parent(&mut cmd);
+        let mut child = cmd.spawn()?;
+        let pid = child.id().map(|p| p as i32);
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let mut stderr = child.stderr.take().expect("piped stderr");
+
+        let mut decoder = RawJsonDecoder::new();
+        let mut tracker = ProgressTracker::new();
+        let mut step_errors = Vec::new();
+        let mut out_buf = [0u8; 8192];
+        let mut err_buf = vec![0u8; 64 * 1024];
+        let (mut out_open, mut err_open) = (true, true);
+        let mut canceled = false;
+        let mut kill_at: Option<tokio::time::Instant> = None;
+
+        // Both pipes are read to EOF before the child is reaped, so no last line is lost.
+        while out_open || err_open {
+            let deadline = kill_at;
+            tokio::select! {
+                n = stderr.read(&mut err_buf), if err_open => {
+                    let n = n?;
+                    if n == 0 { err_open = false; continue; }
+                    for status in decoder.push(&err_buf[..n]) {
+                        for ev in tracker.apply(&status) {
+                            handle_event(&ev, &mut log, &mut step_errors)?;
+                            let _ = events.send(ev).await;
+                        }
+                    }
+                }
+                n = stdout.read(&mut out_buf), if out_open => {
+                    let n = n?;
+                    if n == 0 { out_open = false; continue; }
+                    log.raw(&out_buf[..n])?;
+                }
+                changed = cancel.changed(), if !canceled => {
+                    if changed.is_err() || *cancel.borrow() {
+                        canceled = true;
+                        if let Some(pid) = pid { signal_group(pid, libc::SIGINT); }
+                        kill_at = Some(tokio::time::Instant::now() + self.grace);
+                    }
+                }
+                _ = sleep_until(deadline), if deadline.is_some() => {
+                    if let Some(pid) = pid { signal_group(pid, libc::SIGKILL); }
+                    kill_at = None;
+                }
+            }
+        }
+        let status = child.wait().await?;
+        let (rest, trailer) = decoder.finish();
+        for status in rest {
+            for ev in tracker.apply(&status) {
+                handle_event(&ev, &mut log, &mut step_errors)?;
+                let _ = events.send(ev).await;
+            }
+        }
+        for ev in tracker.finish() {
+            handle_event(&ev, &mut log, &mut step_errors)?;
+            let _ = events.send(ev).await;
+        }
+        if !trailer.is_empty() {
+            log.line(&trailer)?;
+        }
+        let summary = tracker.summary().clone();
+        log.line(&format!("# exit: {status}"))?;
+
+        if status.success() && !canceled {
+            return Ok(AttemptOutcome::Green {
+                digest: read_digest(&cell.metadata_file),
+                cached: all_cached(&summary),
+            });
+        }
+        let text = failure_text(&trailer, &step_errors, status.code());
+        if canceled || is_canceled(&text) {
+            return Ok(AttemptOutcome::Canceled);
+        }
+        Ok(AttemptOutcome::Failed {
+            classification: classify(&text),
+            text,
+            exit_code: status.code(),
+        })
+    }
+}
+
+fn all_cached(summary: &StepSummary) -> bool {
+    let real = summary.done - summary.internal_done;
+    real > 0 && summary.cached == real
+}
+
+fn handle_event(
+    ev: &BuildEvent,
+    log: &mut LogFile,
+    errors: &mut Vec<String>,
+) -> std::io::Result<()> {
+    match ev {
+        BuildEvent::Steps(s) => {
+            if let Some(current) = &s.current {
+                if log.last_step.as_deref() != Some(current) {
+                    log.line(&format!("#{} {current}", s.done + 1))?;
+                    log.last_step = Some(current.clone());
+                }
+            }
+        }
+        BuildEvent::Log { line, .. } => log.line(line)?,
+        BuildEvent::Warning(w) => log.line(&format!("WARNING: {w}"))?,
+        BuildEvent::StepError { step, error } => {
+            log.line(&format!("ERROR in {step}: {error}"))?;
+            errors.push(format!("{step}: {error}"));
+        }
+    }
+    Ok(())
+}
+
+/// The plain text buildx prints after the JSON stream is the most useful account of a failure
+/// (Dockerfile excerpt and `ERROR:` line); without it, the steps' own errors.
+fn failure_text(trailer: &str, step_errors: &[String], code: Option<i32>) -> String {
+    if !trailer.trim().is_empty() {
+        return trailer.trim().to_string();
+    }
+    if !step_errors.is_empty() {
+        return step_errors.join("\n");
+    }
+    match code {
+        Some(code) => format!("docker buildx build exited with status {code} and printed no error"),
+        None => "docker buildx build was killed by a signal".to_string(),
+    }
+}
+
+pub fn read_digest(metadata_file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(metadata_file).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    // Two platforms pushed to one tag at once both report the last push as
+    // containerimage.digest; the descriptor is the image this build produced.
+    value
+        .pointer("/containerimage.descriptor/digest")
+        .or_else(|| value.get("containerimage.digest"))
+        .and_then(|d| d.as_str())
+        .map(str::to_string)
+}
+
+fn signal_group(pid: i32, signal: i32) {
+    // The child leads its own process group, so this reaches buildx and anything it started.
+    unsafe {
+        libc::kill(-pid, signal);
+    }
+}
+
+fn die_with_parent(cmd: &mut Command) {
+    // A console killed with SIGKILL must not leave buildx children running.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The full log of a cell on disk; attempts are appended one after another.
+struct LogFile {
+    file: std::io::BufWriter<std::fs::File>,
+    last_step: Option<String>,
+}
+
+impl LogFile {
+    fn open(path: &Path, attempt: u32) -> std::io::Result<LogFile> {
+        let file = if attempt <= 1 {
+            std::fs::File::create(path)?
+        } else {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?
+        };
+        let mut log = LogFile {
+            file: std::io::BufWriter::new(file),
+            last_step: None,
+        };
+        log.line(&format!("# attempt {attempt}"))?;
+        Ok(log)
+    }
+
+    fn line(&mut self, text: &str) -> std::io::Result<()> {
+        self.file.write_all(text.as_bytes())?;
+        self.file.write_all(b"\n")
+    }
+
+    fn raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(bytes)
+    }
+}
+
+impl Drop for LogFile {
+    fn drop(&mut self) {
+        let _ = self.file.flush();
+    }
+}

@@ -1,0 +1,10 @@
+//! One buildx child per cell: spawn, progress, failure text and classification.
+
+pub mod child;
+pub mod classify;
+pub mod progress;
+pub mod rawjson;
+
+pub use child::{AttemptOutcome, BuildxRunner, RunOpts, Runner};
+pub use classify::Classification;
+pub use progress::{BuildEvent, StepSummary};

@@ -1,0 +1,599 @@
+//! Turns the SolveStatus stream of one build into the events a grid cell shows.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+use crate::build::runner::rawjson::{SolveStatus, Vertex};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuildEvent {
+    /// Sent whenever any field of the summary changed.
+    Steps(StepSummary),
+    /// One complete line of a step's output, raw: it must be sanitized before drawing.
+    Log {
+        step: String,
+        stream: i32,
+        line: String,
+    },
+    Warning(String),
+    StepError {
+        step: String,
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepSummary {
+    /// Distinct vertices seen, including BuildKit's `[internal]` ones.
+    pub total: usize,
+    pub done: usize,
+    /// Done and taken from the cache. `[internal]` vertices are never cached, so this stays
+    /// below `done` even when every Dockerfile step was a cache hit.
+    pub cached: usize,
+    /// Done `[internal]` vertices (loading the Dockerfile and context), which can never be
+    /// cached; `done - internal_done == cached` means every real step was a cache hit.
+    pub internal_done: usize,
+    /// The most recently started step that has not completed.
+    pub current: Option<String>,
+}
+
+/// A line that never ends (a progress bar redrawn with `\r`) is cut here so that memory
+/// stays bounded.
+const MAX_PENDING_LINE: usize = 64 * 1024;
+
+#[derive(Debug, Default)]
+struct VertexState {
+    name: String,
+    cached: bool,
+    started: Option<String>,
+    /// Order in which vertices were (re)started; timestamps are not compared because
+    /// BuildKit trims trailing zeros from the fraction, which breaks string ordering.
+    start_seq: u64,
+    completed: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ProgressTracker {
+    vertices: HashMap<String, VertexState>,
+    next_seq: u64,
+    /// Unterminated output per (vertex, stream), in the order they first appeared so that
+    /// the final flush is deterministic.
+    partial: Vec<((String, i32), Vec<u8>)>,
+    summary: StepSummary,
+}
+
+impl ProgressTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Events in this order: for each vertex, its flushed output and its error; then the
+    /// summary if it changed; then log lines; then warnings.
+    pub fn apply(&mut self, s: &SolveStatus) -> Vec<BuildEvent> {
+        let mut events = Vec::new();
+        for v in &s.vertexes {
+            self.merge_vertex(v, &mut events);
+        }
+        let summary = self.compute_summary();
+        if summary != self.summary {
+            self.summary = summary;
+            events.push(BuildEvent::Steps(self.summary.clone()));
+        }
+        for log in &s.logs {
+            let bytes = decode_base64(&log.data);
+            self.push_output(&log.vertex, log.stream, &bytes, &mut events);
+        }
+        for w in &s.warnings {
+            let short = decode_base64(&w.short);
+            events.push(BuildEvent::Warning(
+                String::from_utf8_lossy(&short).trim_end().to_string(),
+            ));
+        }
+        events
+    }
+
+    /// Output lines still waiting for their newline when the stream ended.
+    pub fn finish(&mut self) -> Vec<BuildEvent> {
+        let mut events = Vec::new();
+        for ((vertex, stream), bytes) in std::mem::take(&mut self.partial) {
+            if !bytes.is_empty() {
+                events.push(self.log_event(&vertex, stream, &bytes));
+            }
+        }
+        events
+    }
+
+    pub fn summary(&self) -> &StepSummary {
+        &self.summary
+    }
+
+    /// BuildKit repeats a vertex in many messages, each with the fields known so far, and
+    /// can report a finished vertex as started again; a step that once completed, hit the
+    /// cache or failed is kept that way so the counts never go backwards.
+    fn merge_vertex(&mut self, v: &Vertex, events: &mut Vec<BuildEvent>) {
+        let state = self.vertices.entry(v.digest.clone()).or_default();
+        if !v.name.is_empty() {
+            state.name = v.name.clone();
+        }
+        state.cached |= v.cached;
+        if let Some(started) = &v.started {
+            if state.started.as_ref() != Some(started) {
+                state.started = Some(started.clone());
+                self.next_seq += 1;
+                state.start_seq = self.next_seq;
+            }
+        }
+        let newly_completed = v.completed.is_some() && !state.completed;
+        state.completed |= v.completed.is_some();
+        let new_error = match &v.error {
+            Some(e) if !e.is_empty() && state.error.is_none() => {
+                state.error = Some(e.clone());
+                Some(e.clone())
+            }
+            _ => None,
+        };
+        // A completed step writes no more output, so its last unterminated line can be
+        // shown now rather than when the whole build ends.
+        if newly_completed {
+            self.flush_vertex(&v.digest, events);
+        }
+        if let Some(error) = new_error {
+            events.push(BuildEvent::StepError {
+                step: self.step_name(&v.digest),
+                error,
+            });
+        }
+    }
+
+    fn compute_summary(&self) -> StepSummary {
+        let mut summary = StepSummary {
+            total: self.vertices.len(),
+            ..StepSummary::default()
+        };
+        let mut running: Option<&VertexState> = None;
+        for state in self.vertices.values() {
+            if state.completed {
+                summary.done += 1;
+                if state.name.starts_with("[internal]") {
+                    summary.internal_done += 1;
+                }
+                if state.cached {
+                    summary.cached += 1;
+                }
+            } else if state.started.is_some()
+                && running.is_none_or(|r| state.start_seq > r.start_seq)
+            {
+                running = Some(state);
+            }
+        }
+        summary.current = running.map(|r| r.name.clone());
+        summary
+    }
+
+    fn push_output(&mut self, vertex: &str, stream: i32, bytes: &[u8], out: &mut Vec<BuildEvent>) {
+        let index = match self
+            .partial
+            .iter()
+            .position(|((v, s), _)| v == vertex && *s == stream)
+        {
+            Some(i) => i,
+            None => {
+                self.partial
+                    .push(((vertex.to_string(), stream), Vec::new()));
+                self.partial.len() - 1
+            }
+        };
+        let mut pending = std::mem::take(&mut self.partial[index].1);
+        pending.extend_from_slice(bytes);
+        let mut start = 0;
+        while let Some(nl) = pending[start..].iter().position(|&b| b == b'\n') {
+            out.push(self.log_event(vertex, stream, &pending[start..start + nl]));
+            start += nl + 1;
+        }
+        pending.drain(..start);
+        if pending.len() > MAX_PENDING_LINE {
+            let cut = complete_utf8_len(&pending);
+            out.push(self.log_event(vertex, stream, &pending[..cut]));
+            pending.drain(..cut);
+        }
+        if pending.is_empty() {
+            self.partial.remove(index);
+        } else {
+            self.partial[index].1 = pending;
+        }
+    }
+
+    fn flush_vertex(&mut self, vertex: &str, out: &mut Vec<BuildEvent>) {
+        let (flushed, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.partial)
+            .into_iter()
+            .partition(|((v, _), _)| v == vertex);
+        self.partial = kept;
+        for ((vertex, stream), bytes) in flushed {
+            out.push(self.log_event(&vertex, stream, &bytes));
+        }
+    }
+
+    fn log_event(&self, vertex: &str, stream: i32, bytes: &[u8]) -> BuildEvent {
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        BuildEvent::Log {
+            step: self.step_name(vertex),
+            stream,
+            line: String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+
+    fn step_name(&self, digest: &str) -> String {
+        match self.vertices.get(digest) {
+            Some(state) if !state.name.is_empty() => state.name.clone(),
+            _ => digest.to_string(),
+        }
+    }
+}
+
+/// BuildKit always sends valid base64; should that ever change, the text itself is shown
+/// rather than nothing.
+fn decode_base64(data: &str) -> Vec<u8> {
+    STANDARD
+        .decode(data)
+        .unwrap_or_else(|_| data.as_bytes().to_vec())
+}
+
+/// Length of `bytes` without an incomplete UTF-8 character at its end, so a forced cut does
+/// not split one.
+fn complete_utf8_len(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        Err(e) if e.error_len().is_none() && e.valid_up_to() > 0 => e.valid_up_to(),
+        _ => bytes.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::runner::rawjson::{RawJsonDecoder, VertexLog, VertexWarning};
+
+    fn reference(name: &str) -> Vec<u8> {
+        crate::samples::bytes(name)
+    }
+
+    fn run(name: &str) -> (Vec<BuildEvent>, StepSummary) {
+        let mut decoder = RawJsonDecoder::new();
+        let mut tracker = ProgressTracker::new();
+        let mut events = Vec::new();
+        for chunk in reference(name).chunks(512) {
+            for status in decoder.push(chunk) {
+                events.extend(tracker.apply(&status));
+            }
+        }
+        let (rest, _) = decoder.finish();
+        for status in rest {
+            events.extend(tracker.apply(&status));
+        }
+        events.extend(tracker.finish());
+        (events, tracker.summary().clone())
+    }
+
+    fn summary(total: usize, done: usize, cached: usize) -> StepSummary {
+        StepSummary {
+            total,
+            done,
+            cached,
+            internal_done: 0,
+            current: None,
+        }
+    }
+
+    /// The summary without the internal count, which tests of the totals do not care about.
+    fn counts(s: &StepSummary) -> StepSummary {
+        StepSummary {
+            internal_done: 0,
+            ..s.clone()
+        }
+    }
+
+    fn logs(events: &[BuildEvent]) -> Vec<(&str, i32, &str)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                BuildEvent::Log { step, stream, line } => {
+                    Some((step.as_str(), *stream, line.as_str()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn errors(events: &[BuildEvent]) -> Vec<(&str, &str)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                BuildEvent::StepError { step, error } => Some((step.as_str(), error.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn steps(events: &[BuildEvent]) -> Vec<&StepSummary> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                BuildEvent::Steps(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn currents(events: &[BuildEvent]) -> Vec<&str> {
+        steps(events)
+            .into_iter()
+            .filter_map(|s| s.current.as_deref())
+            .collect()
+    }
+
+    fn warnings(events: &[BuildEvent]) -> Vec<&str> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                BuildEvent::Warning(w) => Some(w.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const SAMPLE_WARNING: &str = "Empty continuation line found in: RUN echo \"cachebust=$CACHEBUST\" &&     echo \"arch=$(uname -m)\" && echo warn-on-stderr >&2";
+
+    #[test]
+    fn full_build_with_push() {
+        let (events, last) = run("rawjson-raw-full.txt");
+        assert_eq!(counts(&last), summary(9, 9, 2));
+        let step = "[stage-1 1/2] RUN echo \"cachebust=891\" &&     echo \"arch=$(uname -m)\" && echo warn-on-stderr >&2";
+        assert_eq!(
+            logs(&events),
+            [
+                (step, 1, "cachebust=891"),
+                (step, 1, "arch=aarch64"),
+                (step, 2, "warn-on-stderr")
+            ]
+        );
+        assert_eq!(warnings(&events), [SAMPLE_WARNING]);
+        assert!(errors(&events).is_empty());
+        assert_eq!(
+            currents(&events),
+            [
+                "[base 2/2] RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]",
+                step,
+                "[stage-1 2/2] RUN uname -m > /arch.txt",
+                "exporting to image",
+                "pushing 127.0.0.1:5000/research/sample:arm64 with docker",
+            ]
+        );
+        let steps = steps(&events);
+        assert_eq!(steps.len(), 16);
+        assert!(steps.windows(2).all(|w| w[0] != w[1]));
+        assert!(steps.windows(2).all(|w| w[0].done <= w[1].done));
+        assert_eq!(counts(steps[0]), summary(1, 0, 0));
+    }
+
+    #[test]
+    fn cacheonly_output_build() {
+        // "cacheonly" is the output type, not the cache state: only the two base steps hit
+        // the cache, the RUNs after the CACHEBUST arg ran.
+        let (events, last) = run("rawjson-cacheonly-raw.txt");
+        assert_eq!(counts(&last), summary(7, 7, 2));
+        assert_eq!(logs(&events).len(), 3);
+        assert_eq!(warnings(&events), [SAMPLE_WARNING]);
+        let (line_events, line_last) = run("rawjson-sample.txt");
+        assert_eq!(line_events, events);
+        assert_eq!(line_last, last);
+    }
+
+    #[test]
+    fn pull_build() {
+        let (events, last) = run("rawjson-pull-raw.txt");
+        assert_eq!(counts(&last), summary(5, 5, 0));
+        assert_eq!(logs(&events), [("[2/2] RUN cat /arch.txt", 1, "aarch64")]);
+        assert_eq!(
+            currents(&events)[0],
+            "[internal] load metadata for 127.0.0.1:5000/research/cellnp:tmp-arm64"
+        );
+    }
+
+    #[test]
+    fn failed_build() {
+        for name in ["rawjson-fail-raw.txt", "rawjson-sample-fail.txt"] {
+            let (events, last) = run(name);
+            assert_eq!(counts(&last), summary(7, 7, 2), "{name}");
+            let step = "[stage-1 2/2] RUN echo \"about to fail\" && echo oops >&2 && exit 3";
+            assert_eq!(
+                errors(&events),
+                [(
+                    step,
+                    "process \"/bin/sh -c echo \\\"about to fail\\\" && echo oops >&2 && exit 3\" did not complete successfully: exit code: 3"
+                )],
+                "{name}"
+            );
+            assert_eq!(
+                logs(&events),
+                [
+                    (
+                        "[stage-1 1/2] RUN echo \"step one 27844 on $(uname -m)\"",
+                        1,
+                        "step one 27844 on aarch64"
+                    ),
+                    (step, 1, "about to fail"),
+                    (step, 2, "oops"),
+                ],
+                "{name}"
+            );
+            assert_eq!(currents(&events).last(), Some(&step));
+        }
+    }
+
+    #[test]
+    fn canceled_build() {
+        let (events, last) = run("rawjson-canceled-raw.txt");
+        assert_eq!(counts(&last), summary(6, 6, 2));
+        let step = "[3/3] RUN echo start 1506; sleep 30; echo end";
+        assert_eq!(currents(&events), [step]);
+        assert_eq!(logs(&events), [(step, 1, "start 1506")]);
+        let errors = errors(&events);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0]
+            .1
+            .ends_with("exit code: 137: context canceled: context canceled"));
+    }
+
+    fn vertex(digest: &str, name: &str) -> Vertex {
+        Vertex {
+            digest: digest.into(),
+            name: name.into(),
+            ..Vertex::default()
+        }
+    }
+
+    fn started(digest: &str, name: &str, at: &str) -> Vertex {
+        Vertex {
+            started: Some(at.into()),
+            ..vertex(digest, name)
+        }
+    }
+
+    fn completed(digest: &str, name: &str, cached: bool) -> Vertex {
+        Vertex {
+            started: Some("t0".into()),
+            completed: Some("t1".into()),
+            cached,
+            ..vertex(digest, name)
+        }
+    }
+
+    fn vertexes(v: Vec<Vertex>) -> SolveStatus {
+        SolveStatus {
+            vertexes: v,
+            ..SolveStatus::default()
+        }
+    }
+
+    fn log(vertex: &str, stream: i32, data: &[u8]) -> SolveStatus {
+        SolveStatus {
+            logs: vec![VertexLog {
+                vertex: vertex.into(),
+                stream,
+                data: STANDARD.encode(data),
+            }],
+            ..SolveStatus::default()
+        }
+    }
+
+    #[test]
+    fn merges_repeated_vertexes() {
+        let mut t = ProgressTracker::new();
+        t.apply(&vertexes(vec![vertex("a", "A"), vertex("b", "B")]));
+        assert_eq!(counts(t.summary()), summary(2, 0, 0));
+        t.apply(&vertexes(vec![started("a", "A", "t0")]));
+        assert_eq!(t.summary().current.as_deref(), Some("A"));
+        t.apply(&vertexes(vec![started("b", "B", "t0")]));
+        assert_eq!(t.summary().current.as_deref(), Some("B"));
+        t.apply(&vertexes(vec![completed("b", "B", true)]));
+        assert_eq!(t.summary().current.as_deref(), Some("A"));
+        assert_eq!((t.summary().done, t.summary().cached), (1, 1));
+        // A later message without the flags must not undo them.
+        let events = t.apply(&vertexes(vec![started("b", "", "t9")]));
+        assert!(events.is_empty());
+        assert_eq!(t.summary().current.as_deref(), Some("A"));
+        assert_eq!((t.summary().done, t.summary().cached), (1, 1));
+        let failed = Vertex {
+            error: Some("boom".into()),
+            ..completed("a", "A", false)
+        };
+        let events = t.apply(&vertexes(vec![failed.clone()]));
+        assert_eq!(
+            events,
+            [
+                BuildEvent::StepError {
+                    step: "A".into(),
+                    error: "boom".into()
+                },
+                BuildEvent::Steps(summary(2, 2, 1)),
+            ]
+        );
+        assert!(t.apply(&vertexes(vec![failed])).is_empty());
+    }
+
+    #[test]
+    fn log_lines_split_across_messages() {
+        let mut t = ProgressTracker::new();
+        t.apply(&vertexes(vec![started("v", "RUN x", "t0")]));
+        let mut events = Vec::new();
+        events.extend(t.apply(&log("v", 1, b"hel")));
+        events.extend(t.apply(&log("v", 2, b"err one\r\nerr ")));
+        events.extend(t.apply(&log("v", 1, b"lo\n\nwor")));
+        // A UTF-8 character split between two messages.
+        events.extend(t.apply(&log("v", 1, "ld \u{e9}".as_bytes().split_at(4).0)));
+        events.extend(t.apply(&log("v", 1, &"ld \u{e9}".as_bytes()[4..])));
+        events.extend(t.apply(&log("w", 1, b"\x1b[31mred\x1b[0m\n")));
+        events.extend(t.finish());
+        assert_eq!(
+            logs(&events),
+            [
+                ("RUN x", 2, "err one"),
+                ("RUN x", 1, "hello"),
+                ("RUN x", 1, ""),
+                ("w", 1, "\x1b[31mred\x1b[0m"),
+                ("RUN x", 1, "world \u{e9}"),
+                ("RUN x", 2, "err "),
+            ]
+        );
+        assert!(t.finish().is_empty());
+    }
+
+    #[test]
+    fn completion_flushes_partial_lines() {
+        let mut t = ProgressTracker::new();
+        t.apply(&vertexes(vec![started("v", "RUN x", "t0")]));
+        assert!(t.apply(&log("v", 1, b"no newline")).is_empty());
+        let events = t.apply(&vertexes(vec![completed("v", "RUN x", false)]));
+        assert_eq!(logs(&events), [("RUN x", 1, "no newline")]);
+        assert!(t.finish().is_empty());
+    }
+
+    #[test]
+    fn endless_line_is_cut_between_characters() {
+        let mut t = ProgressTracker::new();
+        let text = "\u{e9}".repeat(100_000);
+        let mut events = Vec::new();
+        // An odd chunk size splits many characters between messages.
+        for chunk in text.as_bytes().chunks(333) {
+            events.extend(t.apply(&log("v", 1, chunk)));
+        }
+        events.extend(t.finish());
+        let lines = logs(&events);
+        assert!(lines.len() > 1);
+        assert!(lines
+            .iter()
+            .all(|(_, _, l)| l.len() <= MAX_PENDING_LINE + 333));
+        let joined: String = lines.iter().map(|(_, _, l)| *l).collect();
+        assert_eq!(joined, text);
+    }
+
+    #[test]
+    fn warnings_are_decoded() {
+        let mut t = ProgressTracker::new();
+        let status = SolveStatus {
+            warnings: vec![VertexWarning {
+                vertex: "v".into(),
+                level: 1,
+                short: STANDARD.encode("Empty continuation line\n"),
+                detail: vec![],
+            }],
+            ..SolveStatus::default()
+        };
+        assert_eq!(
+            t.apply(&status),
+            [BuildEvent::Warning("Empty continuation line".into())]
+        );
+    }
+}

@@ -1,0 +1,505 @@
+//! The ready queue over the cell DAG: starts cells up to the concurrency bounds, retries
+//! transient failures with backoff, takes commands and emits events. Both front ends drive it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::runner::classify::short_reason;
+use super::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner};
+use super::state::{failure_excerpt, AttemptRecord, StateStore};
+use super::wait::sleep_until;
+use crate::config::RetryPolicy;
+use crate::model::{CellStatus, FailureClass, Outcome, Platform};
+use crate::plan::Plan;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Build the cell again (failed, canceled, blocked, or green); dependents it blocked are queued.
+    Retry(usize),
+    RetryFailed,
+    Cancel(usize),
+    Rebuild {
+        cell: usize,
+        no_cache: bool,
+    },
+    /// Stop starting new cells; running ones go on.
+    Pause,
+    Resume,
+    CancelAll,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Status {
+        cell: usize,
+        status: CellStatus,
+    },
+    Build {
+        cell: usize,
+        event: BuildEvent,
+    },
+    AttemptEnded {
+        cell: usize,
+        record: AttemptRecord,
+    },
+    Paused(bool),
+    /// Nothing is running or waiting to start; sent each time the grid comes to rest.
+    Settled,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub concurrency: usize,
+    pub platform_limits: BTreeMap<Platform, usize>,
+    pub retry: RetryPolicy,
+    /// First attempts of this run bypass the build cache (`--no-cache`).
+    pub no_cache: bool,
+}
+
+pub struct Handle {
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub events: mpsc::Receiver<Event>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the scheduler task. `initial` gives each cell's starting status (Queued, UpToDate or
+/// NotSelected); cells start as soon as the task runs.
+pub fn spawn<R: Runner>(
+    plan: Arc<Plan>,
+    runner: Arc<R>,
+    settings: Settings,
+    initial: Vec<CellStatus>,
+    state: Option<StateStore>,
+) -> Handle {
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    // Bounded, so a flood of build output slows the pipes instead of growing memory.
+    let (ev_tx, ev_rx) = mpsc::channel(4096);
+    let sched = Scheduler::new(plan, runner, settings, initial, state, ev_tx);
+    let task = tokio::spawn(sched.run(cmd_rx));
+    Handle {
+        commands: cmd_tx,
+        events: ev_rx,
+        task,
+    }
+}
+
+struct Slot {
+    status: CellStatus,
+    /// Attempts made since the cell was last queued by the user or the run.
+    attempts: u32,
+    opts: RunOpts,
+    retry_at: Option<Instant>,
+    cancel: Option<watch::Sender<bool>>,
+    started: Option<(Instant, SystemTime)>,
+}
+
+struct Scheduler<R: Runner> {
+    plan: Arc<Plan>,
+    runner: Arc<R>,
+    settings: Settings,
+    slots: Vec<Slot>,
+    state: Option<StateStore>,
+    events: mpsc::Sender<Event>,
+    running: JoinSet<(usize, AttemptOutcome)>,
+    paused: bool,
+    settled_sent: bool,
+    closed: bool,
+}
+
+impl<R: Runner> Scheduler<R> {
+    fn new(
+        plan: Arc<Plan>,
+        runner: Arc<R>,
+        settings: Settings,
+        initial: Vec<CellStatus>,
+        state: Option<StateStore>,
+        events: mpsc::Sender<Event>,
+    ) -> Self {
+        let slots = plan
+            .cells
+            .iter()
+            .map(|c| Slot {
+                status: initial.get(c.index).cloned().unwrap_or(CellStatus::Queued),
+                attempts: 0,
+                opts: RunOpts {
+                    no_cache: settings.no_cache,
+                },
+                retry_at: None,
+                cancel: None,
+                started: None,
+            })
+            .collect();
+        Scheduler {
+            plan,
+            runner,
+            settings,
+            slots,
+            state,
+            events,
+            running: JoinSet::new(),
+            paused: false,
+            settled_sent: false,
+            closed: false,
+        }
+    }
+
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        for i in 0..self.slots.len() {
+            let status = self.slots[i].status.clone();
+            if self.emit(Event::Status { cell: i, status }).await.is_err() {
+                return;
+            }
+        }
+        loop {
+            self.block_dependents_of_unsuccessful().await;
+            if !self.closed && !self.paused {
+                self.start_ready().await;
+            }
+            let busy = self.is_busy();
+            if !busy && !self.settled_sent {
+                self.settled_sent = true;
+                if self.emit(Event::Settled).await.is_err() {
+                    self.closed = true;
+                }
+            }
+            if self.closed && self.running.is_empty() {
+                break;
+            }
+            let next_retry = self.slots.iter().filter_map(|s| s.retry_at).min();
+            tokio::select! {
+                cmd = commands.recv(), if !self.closed => match cmd {
+                    Some(cmd) => self.command(cmd).await,
+                    None => {
+                        // The front end is gone: nothing will read results, so stop cleanly.
+                        self.closed = true;
+                        self.cancel_all().await;
+                    }
+                },
+                Some(done) = self.running.join_next(), if !self.running.is_empty() => {
+                    match done {
+                        Ok((cell, outcome)) => self.finished(cell, outcome).await,
+                        Err(err) => tracing::error!("a cell's task ended abnormally: {err}"),
+                    }
+                }
+                _ = sleep_until(next_retry), if next_retry.is_some() => {
+                    let now = Instant::now();
+                    for slot in &mut self.slots {
+                        if slot.retry_at.is_some_and(|at| at <= now) {
+                            slot.retry_at = None;
+                            slot.status = CellStatus::Queued;
+                        }
+                    }
+                }
+            }
+        }
+        // The last write happens off this task; the run is over once it is on disk.
+        if let Some(state) = self.state.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(state)).await;
+        }
+    }
+
+    async fn emit(&mut self, event: Event) -> Result<(), ()> {
+        if !matches!(event, Event::Settled) {
+            self.settled_sent = false;
+        }
+        self.events.send(event).await.map_err(|_| ())
+    }
+
+    async fn set_status(&mut self, cell: usize, status: CellStatus) {
+        if self.slots[cell].status == status {
+            return;
+        }
+        self.slots[cell].status = status.clone();
+        if let Some(store) = &mut self.state {
+            store.set_status(&self.plan.cells[cell], &status);
+        }
+        if self.emit(Event::Status { cell, status }).await.is_err() {
+            self.closed = true;
+        }
+    }
+
+    fn is_busy(&self) -> bool {
+        !self.running.is_empty()
+            || self.slots.iter().any(|s| s.retry_at.is_some())
+            || (!self.paused
+                && self
+                    .slots
+                    .iter()
+                    .any(|s| matches!(s.status, CellStatus::Queued)))
+    }
+
+    fn ready(&self, i: usize) -> bool {
+        matches!(self.slots[i].status, CellStatus::Queued)
+            && self.plan.cells[i]
+                .deps
+                .iter()
+                .all(|&d| self.slots[d].status.is_green())
+    }
+
+    fn running_on(&self, platform: &Platform) -> usize {
+        self.slots
+            .iter()
+            .zip(&self.plan.cells)
+            .filter(|(s, c)| {
+                matches!(s.status, CellStatus::Running { .. }) && &c.platform == platform
+            })
+            .count()
+    }
+
+    async fn start_ready(&mut self) {
+        let order = self.plan.order.clone();
+        for i in order {
+            if self.running.len() >= self.settings.concurrency.max(1) {
+                return;
+            }
+            if !self.ready(i) {
+                continue;
+            }
+            let platform = &self.plan.cells[i].platform;
+            if let Some(&limit) = self.settings.platform_limits.get(platform) {
+                if self.running_on(platform) >= limit.max(1) {
+                    continue;
+                }
+            }
+            self.start(i).await;
+        }
+    }
+
+    async fn start(&mut self, i: usize) {
+        let of = self.settings.retry.attempts.max(1);
+        let slot = &mut self.slots[i];
+        slot.attempts += 1;
+        let attempt = slot.attempts;
+        let opts = slot.opts;
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        slot.cancel = Some(cancel_tx);
+        slot.started = Some((Instant::now(), SystemTime::now()));
+        self.set_status(i, CellStatus::Running { attempt, of })
+            .await;
+
+        let cell = Arc::new(self.plan.cells[i].clone());
+        let runner = self.runner.clone();
+        let events = self.events.clone();
+        let (build_tx, mut build_rx) = mpsc::channel::<BuildEvent>(1024);
+        self.running.spawn(async move {
+            let forward = async move {
+                while let Some(event) = build_rx.recv().await {
+                    if events.send(Event::Build { cell: i, event }).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            // The attempt ends only after its output is forwarded, so the end event never
+            // overtakes the cell's last log lines.
+            let (outcome, ()) = tokio::join!(
+                runner.run(cell, attempt, opts, build_tx, cancel_rx),
+                forward
+            );
+            (i, outcome)
+        });
+    }
+
+    async fn finished(&mut self, i: usize, outcome: AttemptOutcome) {
+        let (t0, wall) = self.slots[i]
+            .started
+            .take()
+            .unwrap_or((Instant::now(), SystemTime::now()));
+        let duration = t0.elapsed();
+        self.slots[i].cancel = None;
+        let attempt = self.slots[i].attempts;
+        let of = self.settings.retry.attempts.max(1);
+        let was_canceled = matches!(self.slots[i].status, CellStatus::Canceled);
+        let mut record = AttemptRecord {
+            attempt,
+            started: wall,
+            duration,
+            outcome: Outcome::Green,
+            class: None,
+            reason: None,
+            text: None,
+            retried: false,
+        };
+        let status = match outcome {
+            AttemptOutcome::Green { digest, cached } => {
+                record.outcome = Outcome::Green;
+                self.slots[i].opts = RunOpts::default();
+                CellStatus::Green {
+                    digest,
+                    duration,
+                    cached,
+                }
+            }
+            AttemptOutcome::Canceled => {
+                record.outcome = Outcome::Canceled;
+                CellStatus::Canceled
+            }
+            AttemptOutcome::Failed {
+                text,
+                classification,
+                ..
+            } if was_canceled => {
+                record.outcome = Outcome::Canceled;
+                record.text = Some(failure_excerpt(&text, &self.plan.cells[i].log_file));
+                record.class = Some(classification.class);
+                CellStatus::Canceled
+            }
+            AttemptOutcome::Failed {
+                text,
+                classification,
+                ..
+            } => {
+                let reason = short_reason(&text);
+                record.outcome = Outcome::Failed;
+                record.class = Some(classification.class);
+                record.reason = Some(reason.clone());
+                record.text = Some(failure_excerpt(&text, &self.plan.cells[i].log_file));
+                if classification.class == FailureClass::Transient && attempt < of {
+                    record.retried = true;
+                    let delay = backoff(self.settings.retry.backoff, attempt);
+                    self.slots[i].retry_at = Some(Instant::now() + delay);
+                    CellStatus::Retrying {
+                        next: attempt + 1,
+                        of,
+                        delay,
+                        reason,
+                    }
+                } else {
+                    CellStatus::Failed {
+                        class: classification.class,
+                        reason,
+                        attempts: attempt,
+                    }
+                }
+            }
+        };
+        if let Some(store) = &mut self.state {
+            store.record_attempt(&self.plan.cells[i], record.clone());
+        }
+        if self
+            .emit(Event::AttemptEnded { cell: i, record })
+            .await
+            .is_err()
+        {
+            self.closed = true;
+        }
+        self.set_status(i, status).await;
+    }
+
+    /// Queued cells whose dependency ended without an image can never start.
+    async fn block_dependents_of_unsuccessful(&mut self) {
+        loop {
+            let mut changed = false;
+            for i in 0..self.slots.len() {
+                if !matches!(self.slots[i].status, CellStatus::Queued) {
+                    continue;
+                }
+                let by = self.plan.cells[i].deps.iter().copied().find(|&d| {
+                    self.slots[d].status.is_unsuccessful()
+                        || matches!(self.slots[d].status, CellStatus::NotSelected)
+                });
+                if let Some(by) = by {
+                    self.set_status(i, CellStatus::Blocked { by }).await;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Retry(i) => self.requeue(i, RunOpts::default()).await,
+            Command::Rebuild { cell, no_cache } => self.requeue(cell, RunOpts { no_cache }).await,
+            Command::RetryFailed => {
+                for i in 0..self.slots.len() {
+                    if self.slots[i].status.is_failed() {
+                        self.requeue(i, RunOpts::default()).await;
+                    }
+                }
+            }
+            Command::Cancel(i) => self.cancel(i).await,
+            Command::CancelAll => self.cancel_all().await,
+            Command::Pause | Command::Resume => {
+                self.paused = matches!(cmd, Command::Pause);
+                let paused = self.paused;
+                if self.emit(Event::Paused(paused)).await.is_err() {
+                    self.closed = true;
+                }
+            }
+        }
+    }
+
+    async fn requeue(&mut self, i: usize, opts: RunOpts) {
+        if i >= self.slots.len() {
+            return;
+        }
+        let slot = &mut self.slots[i];
+        match slot.status {
+            CellStatus::Running { .. } => return,
+            CellStatus::Retrying { .. } => {
+                // Waiting out a backoff: the user asked for it now.
+                slot.retry_at = None;
+                slot.opts = opts;
+                self.set_status(i, CellStatus::Queued).await;
+                return;
+            }
+            _ => {}
+        }
+        slot.attempts = 0;
+        slot.opts = opts;
+        slot.retry_at = None;
+        self.set_status(i, CellStatus::Queued).await;
+        // A blocked dependency chain may now be able to run.
+        for d in self.plan.cells[i].deps.clone() {
+            if self.slots[d].status.is_unsuccessful() {
+                Box::pin(self.requeue(d, RunOpts::default())).await;
+            }
+        }
+        for dep in self.plan.dependents(i) {
+            if matches!(self.slots[dep].status, CellStatus::Blocked { .. }) {
+                self.slots[dep].attempts = 0;
+                self.set_status(dep, CellStatus::Queued).await;
+            }
+        }
+    }
+
+    async fn cancel(&mut self, i: usize) {
+        let Some(slot) = self.slots.get_mut(i) else {
+            return;
+        };
+        match slot.status {
+            CellStatus::Running { .. } => {
+                if let Some(tx) = &slot.cancel {
+                    let _ = tx.send(true);
+                }
+                self.set_status(i, CellStatus::Canceled).await;
+            }
+            CellStatus::Queued | CellStatus::Retrying { .. } => {
+                slot.retry_at = None;
+                self.set_status(i, CellStatus::Canceled).await;
+            }
+            _ => {}
+        }
+    }
+
+    async fn cancel_all(&mut self) {
+        for i in 0..self.slots.len() {
+            self.cancel(i).await;
+        }
+    }
+}
+
+/// The delay before attempt `failed + 1`: doubles each time, with ±20% jitter so cells that
+/// failed together do not hit the registry together again.
+pub fn backoff(first: Duration, failed: u32) -> Duration {
+    let base = first.saturating_mul(1u32 << (failed.saturating_sub(1)).min(16));
+    let jitter = 0.8 + fastrand::f64() * 0.4;
+    base.mul_f64(jitter)
+}

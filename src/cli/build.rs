@@ -1,0 +1,239 @@
+//! The headless front end: one line per state change, failures with their text, a final
+//! component × platform table, and an exit code a script can trust.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::build::prepare::Prepared;
+use crate::build::runner::Runner;
+use crate::build::runner::{BuildEvent, StepSummary};
+use crate::build::scheduler::{self, Command, Event};
+use crate::model::sanitize::sanitize_line;
+use crate::model::text::plural;
+use crate::model::text::relative_to;
+use crate::model::CellStatus;
+use crate::model::{FailureClass, Outcome};
+use crate::plan::Plan;
+
+/// Builds every selected cell and reports; returns the process exit code.
+pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i32 {
+    let plan = prep.plan.clone();
+    let root = prep.matrix.root.clone();
+    let mut handle = scheduler::spawn(
+        plan.clone(),
+        std::sync::Arc::new(runner),
+        prep.settings.clone(),
+        prep.initial.clone(),
+        Some(prep.state),
+    );
+    let mut statuses = prep.initial.clone();
+    let mut steps: Vec<StepSummary> = vec![StepSummary::default(); plan.cells.len()];
+    let mut interrupted = false;
+    let mut sigterm =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    loop {
+        let event = tokio::select! {
+            ev = handle.events.recv() => ev,
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                let _ = writeln!(out, "interrupted: canceling running cells");
+                let _ = handle.commands.send(Command::CancelAll);
+                continue;
+            }
+            _ = recv_signal(&mut sigterm), if !interrupted => {
+                interrupted = true;
+                let _ = writeln!(out, "terminated: canceling running cells");
+                let _ = handle.commands.send(Command::CancelAll);
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        match event {
+            Event::Settled => break,
+            Event::Status { cell, status } => {
+                if let Some(line) = status_line(&plan, cell, &status) {
+                    let _ = writeln!(out, "{line}");
+                }
+                statuses[cell] = status;
+            }
+            Event::Build {
+                cell,
+                event: BuildEvent::Steps(summary),
+            } => {
+                if summary.current.is_some() && summary.current != steps[cell].current {
+                    let _ = writeln!(
+                        out,
+                        "{} step {}/{} {}",
+                        plan.cells[cell].label(),
+                        (summary.done + 1).min(summary.total.max(1)),
+                        summary.total,
+                        sanitize_line(summary.current.as_deref().unwrap_or_default())
+                    );
+                }
+                steps[cell] = summary;
+            }
+            Event::Build {
+                cell,
+                event: BuildEvent::Warning(w),
+            } => {
+                let _ = writeln!(
+                    out,
+                    "{} warning: {}",
+                    plan.cells[cell].label(),
+                    sanitize_line(&w)
+                );
+            }
+            Event::AttemptEnded { cell, record } => {
+                if record.outcome == Outcome::Failed {
+                    let class = FailureClass::word_of(record.class);
+                    let _ = writeln!(
+                        out,
+                        "{} attempt {} failed ({class}):",
+                        plan.cells[cell].label(),
+                        record.attempt
+                    );
+                    for line in record.text.as_deref().unwrap_or_default().lines() {
+                        let _ = writeln!(out, "    {}", sanitize_line(line));
+                    }
+                    let _ = writeln!(
+                        out,
+                        "    log: {}",
+                        relative_to(&plan.cells[cell].log_file, &root).display()
+                    );
+                }
+            }
+            Event::Build { .. } | Event::Paused(_) => {}
+        }
+        let _ = out.flush();
+    }
+    drop(handle.commands);
+    let _ = handle.task.await;
+    let _ = write!(out, "\n{}", table(&plan, &statuses));
+    let green = statuses.iter().filter(|s| s.is_green()).count();
+    let selected = statuses
+        .iter()
+        .filter(|s| !matches!(s, CellStatus::NotSelected))
+        .count();
+    let _ = writeln!(out, "{green}/{selected} cells green");
+    let _ = out.flush();
+    super::exit::of_build(interrupted, green == selected)
+}
+
+async fn recv_signal(sig: &mut Option<tokio::signal::unix::Signal>) {
+    match sig {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> {
+    let label = plan.cells[cell].label();
+    let text = match status {
+        CellStatus::NotSelected | CellStatus::Queued => return None,
+        CellStatus::Blocked { by } => format!("blocked: {} did not build", plan.cells[*by].id()),
+        CellStatus::Running { attempt, of } => format!("started (attempt {attempt}/{of})"),
+        CellStatus::Retrying {
+            next,
+            of,
+            delay,
+            reason,
+        } => format!(
+            "transient failure: {}; retrying in {} (attempt {next}/{of})",
+            sanitize_line(reason),
+            secs(*delay)
+        ),
+        CellStatus::Green {
+            digest,
+            duration,
+            cached,
+        } => format!(
+            "green in {}{} {}",
+            secs(*duration),
+            if *cached { " (cached)" } else { "" },
+            digest.as_deref().unwrap_or("(no digest)")
+        ),
+        CellStatus::UpToDate { digest } => format!(
+            "up to date, skipped (same inputs as the last green build) {}",
+            digest.as_deref().unwrap_or("")
+        ),
+        CellStatus::Refused { reason } => {
+            format!("blocked before the run: {}", sanitize_line(reason))
+        }
+        CellStatus::Failed {
+            class,
+            reason,
+            attempts,
+        } => format!(
+            "FAILED ({}, {attempts} attempt{}): {}",
+            class,
+            plural(*attempts as usize),
+            sanitize_line(reason)
+        ),
+        CellStatus::Canceled => "canceled".to_string(),
+    };
+    Some(format!("{label} {text}"))
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+/// One word per cell, so the table reads the same with or without colour.
+pub fn cell_word(status: &CellStatus) -> String {
+    match status {
+        CellStatus::NotSelected => "-".into(),
+        CellStatus::Queued => "queued".into(),
+        CellStatus::Blocked { .. } => "blocked".into(),
+        CellStatus::Running { .. } => "running".into(),
+        CellStatus::Retrying { .. } => "retrying".into(),
+        CellStatus::Green {
+            duration, cached, ..
+        } => {
+            format!(
+                "green {}{}",
+                secs(*duration),
+                if *cached { " cached" } else { "" }
+            )
+        }
+        CellStatus::UpToDate { .. } => "green (skipped)".into(),
+        CellStatus::Refused { .. } => "blocked".into(),
+        CellStatus::Failed { .. } => "FAILED".into(),
+        CellStatus::Canceled => "canceled".into(),
+    }
+}
+
+pub fn table(plan: &Plan, statuses: &[CellStatus]) -> String {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut header = vec!["component".to_string()];
+    header.extend(plan.platforms.iter().map(|p| p.to_string()));
+    rows.push(header);
+    for comp in &plan.components {
+        let mut row = vec![comp.clone()];
+        for p in &plan.platforms {
+            row.push(
+                plan.cells
+                    .iter()
+                    .find(|c| &c.component == comp && &c.platform == p)
+                    .map(|c| cell_word(&statuses[c.index]))
+                    .unwrap_or_else(|| "n/a".into()),
+            );
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,250 @@
+//! The command line: clap, dispatch to a headless command or the console, and exit codes.
+
+pub mod build;
+pub mod builder;
+pub mod doctor;
+pub mod exit;
+mod plan;
+pub mod publish;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{eyre, WrapErr};
+use color_eyre::Section;
+
+use crate::build::prepare::{prepare, Prepared, Selection};
+use crate::build::runner::BuildxRunner;
+use crate::config::Matrix;
+use exit::EXIT_USAGE;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "archgrid",
+    version,
+    about = "Build every component for every platform with docker buildx, then publish manifest lists"
+)]
+pub struct Cli {
+    /// The matrix file.
+    #[arg(long, global = true, default_value = "matrix.toml")]
+    pub matrix: PathBuf,
+    /// Run the headless build instead of the console.
+    #[arg(long)]
+    pub headless: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelectArgs {
+    /// Build only COMPONENT[@PLATFORM] (repeatable) and what it depends on.
+    #[arg(long, global = true, value_name = "COMPONENT[@PLATFORM]")]
+    pub only: Vec<String>,
+    /// Rebuild cells that are green for the same inputs.
+    #[arg(long, global = true)]
+    pub force: bool,
+    /// Build without BuildKit's cache (implies --force).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Build the grid without the console: a line per state change, a table at the end.
+    Build,
+    /// Print every cell's exact argv and the start order; runs nothing.
+    Plan {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the engine, buildx, emulation, the registry, free disk and the builder.
+    Doctor {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or show the builder that [builder] in the matrix declares.
+    Builder {
+        #[command(subcommand)]
+        action: BuilderCmd,
+    },
+    /// Create each component's manifest list from its green cells' digests, then verify it.
+    Publish {
+        /// Publish only this component; only its own cells need to be green.
+        #[arg(long)]
+        component: Option<String>,
+        /// Publish what is green and say which platforms are missing.
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Check that each list in the registry holds exactly the grid's platforms and digests.
+    Verify {
+        /// Check only this component's lists.
+        #[arg(long)]
+        component: Option<String>,
+    },
+    /// Write DIR/{arch}/{component}_{tag}.tar for every green cell, and DIR/index.json.
+    Export {
+        dir: PathBuf,
+        /// Only this platform (repeatable).
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Vec<crate::model::Platform>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BuilderCmd {
+    /// Create and start the declared builder (never makes it the current builder).
+    Create {
+        /// Remove an existing builder of that name first, so it takes the declared settings.
+        #[arg(long)]
+        recreate: bool,
+        /// Print the docker commands instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show the builder as the console's builder pane does, with how it differs from the matrix.
+    Inspect,
+}
+
+impl From<&SelectArgs> for Selection {
+    fn from(args: &SelectArgs) -> Selection {
+        Selection {
+            only: args.only.clone(),
+            force: args.force,
+            no_cache: args.no_cache,
+        }
+    }
+}
+
+/// Parses the command line, runs the command and returns the process's exit code. An error
+/// that stops a command before it runs anything is printed with what to do, and exits 2.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    install_error_report();
+    match run(cli) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("error: {report:?}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Reports name the problem and what to do; where in archgrid's source it was noticed, and the
+/// environment variables that show backtraces, are for its developers, not its users.
+fn install_error_report() {
+    let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut hook = color_eyre::config::HookBuilder::default()
+        .display_location_section(false)
+        .display_env_section(false);
+    if !colors {
+        hook = hook.theme(color_eyre::config::Theme::new());
+    }
+    let _ = hook.install();
+}
+
+fn run(cli: Cli) -> color_eyre::Result<i32> {
+    let matrix = match Matrix::load(&cli.matrix) {
+        Ok(m) => m,
+        Err(errors) => {
+            // Each error already names its file, line and column and how to fix it.
+            eprintln!("{errors}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let select = Selection::from(&cli.select);
+    Ok(match cli.command {
+        Some(Cmd::Plan { json }) => {
+            let facts = crate::docker::contexts::plan_facts();
+            plan::run(&matrix, &facts, &select.only, json)?
+        }
+        Some(Cmd::Doctor { json }) => doctor::run(&matrix, json),
+        Some(Cmd::Builder {
+            action: BuilderCmd::Create { recreate, dry_run },
+        }) => builder::create(&matrix, recreate, dry_run),
+        Some(Cmd::Builder {
+            action: BuilderCmd::Inspect,
+        }) => builder::inspect(&matrix),
+        Some(Cmd::Publish {
+            component,
+            allow_partial,
+        }) => publish::publish(matrix, component, allow_partial),
+        Some(Cmd::Verify { component }) => publish::verify(matrix, component),
+        Some(Cmd::Export { dir, platform }) => publish::export(matrix, dir, platform),
+        Some(Cmd::Build) => run_build(matrix, &select, true)?,
+        // The console needs a terminal; without one (a pipe, CI) the headless build is the
+        // only thing that can work.
+        None => {
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            run_build(matrix, &select, cli.headless || !tty)?
+        }
+    })
+}
+
+/// One runtime for a headless command; the console starts its own.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// The checks both front ends make before the scheduler starts. The console tolerates an
+/// unreachable engine (its header says so and it keeps asking); the headless build does not.
+async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Result<Prepared> {
+    match check_engine().await {
+        Ok(()) => {}
+        Err(e) if headless => return Err(e),
+        Err(_) => return Ok(prep),
+    }
+    let pre = crate::docker::preflight::check(&prep.matrix)
+        .await
+        .map_err(|e| eyre!(e))
+        .wrap_err("the builder cannot run this matrix's builds")?;
+    pre.notes.iter().for_each(|n| eprintln!("note: {n}"));
+    for block in prep.refuse_blocked_columns().await {
+        if headless {
+            println!("{} is blocked: {}", block.platform, block.reason);
+        }
+    }
+    Ok(prep)
+}
+
+fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::Result<i32> {
+    let facts = crate::docker::contexts::plan_facts();
+    let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
+    let prep = runtime().block_on(ready_to_build(prep, headless))?;
+    if headless {
+        Ok(runtime().block_on(async move {
+            let mut out = std::io::stdout();
+            build::run(prep, BuildxRunner::default(), &mut out).await
+        }))
+    } else {
+        match crate::console::run(prep, BuildxRunner::default()) {
+            Ok(ending) => Ok(exit::of_console(ending)),
+            Err(crate::console::Error::Keys(e)) => Err(eyre!(e))
+                .wrap_err("the key bindings cannot be used")
+                .suggestion("fix [keys] in matrix.toml or the user keys file it names"),
+            Err(crate::console::Error::Start(e)) => Err(eyre!(e))
+                .wrap_err("the console cannot start")
+                .suggestion("run `archgrid build` for the headless build"),
+        }
+    }
+}
+
+/// The engine answers and buildx is installed.
+pub(crate) async fn check_engine() -> color_eyre::Result<()> {
+    crate::docker::engine::ping()
+        .await
+        .map_err(|e| eyre!(e))
+        .suggestion("start the engine (scripts/lab up) or point DOCKER_HOST at one")?;
+    crate::docker::engine::buildx_version()
+        .await
+        .map_err(|e| eyre!(e))
+        .suggestion("install docker-buildx (scripts/lab up does)")?;
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `archgrid plan`: every cell's exact argv and the start order; runs nothing.
+
+use std::io::Write;
+
+use color_eyre::eyre::eyre;
+
+use crate::config::Matrix;
+use crate::model::text::relative_to;
+use crate::plan::{Facts, Plan};
+
+pub fn run(matrix: &Matrix, facts: &Facts, only: &[String], json: bool) -> color_eyre::Result<i32> {
+    let plan = Plan::new(matrix, facts);
+    let selected = plan.select(only).map_err(|e| eyre!(e))?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let cells: Vec<_> = plan
+            .order
+            .iter()
+            .filter(|i| selected.contains(i))
+            .map(|&i| {
+                let c = &plan.cells[i];
+                serde_json::json!({
+                    "id": c.id(),
+                    "component": c.component,
+                    "platform": c.platform.to_string(),
+                    "image": c.image,
+                    "builder": c.builder,
+                    "depends_on": c.deps.iter().map(|&d| plan.cells[d].id()).collect::<Vec<_>>(),
+                    "program": "docker",
+                    "argv": c.argv,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "project": plan.project,
+            "tag": plan.tag,
+            "registry": plan.registry,
+            "platforms": plan.platforms.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            "cells": cells,
+        });
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("json"));
+        return Ok(0);
+    }
+    let _ = writeln!(
+        out,
+        "{} cells of {} ({} components × {} platforms), tag {}, {}",
+        selected.len(),
+        plan.project,
+        plan.components.len(),
+        plan.platforms.len(),
+        plan.tag,
+        plan.registry
+            .as_deref()
+            .map(|r| format!("pushed to {r}"))
+            .unwrap_or_else(|| "loaded into the local engine".into())
+    );
+    for (n, &i) in plan
+        .order
+        .iter()
+        .filter(|i| selected.contains(i))
+        .enumerate()
+    {
+        let c = &plan.cells[i];
+        let after: Vec<String> = c.deps.iter().map(|&d| plan.cells[d].id()).collect();
+        let _ = writeln!(
+            out,
+            "\n{:>2}. {}{}  builder: {}",
+            n + 1,
+            c.id(),
+            if after.is_empty() {
+                String::new()
+            } else {
+                format!(" (after {})", after.join(", "))
+            },
+            c.builder.as_deref().unwrap_or("(current)")
+        );
+        let _ = writeln!(out, "    image: {}", c.image);
+        let _ = writeln!(
+            out,
+            "    log:   {}",
+            relative_to(&c.log_file, &matrix.root).display()
+        );
+        let _ = writeln!(out, "    {}", c.display_command());
+    }
+    Ok(0)
+}

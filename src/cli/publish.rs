@@ -1,0 +1,419 @@
+//! The headless front end of `publish`, `verify` and `export`: a line per step, what differs or
+//! is missing spelled out, and an exit code a script can trust (0 done, 1 refused, verify
+//! failed or export incomplete, 2 bad matrix or engine unreachable).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::build::prepare::Selection;
+use crate::build::prepare::{prepare, Prepared};
+use crate::cli::exit::{EXIT_FAILED, EXIT_GREEN, EXIT_USAGE};
+use crate::cli::runtime;
+use crate::config::Matrix;
+use crate::model::platform::Platform;
+use crate::model::sanitize::sanitize_line;
+use crate::model::text::{plural, size_words};
+use crate::model::RecordedStatus;
+use crate::publish::create::{self, Before, Outcome, PublishOptions, PublishProgress, Refusal};
+use crate::publish::export::{self, ExportOptions, ExportProgress};
+use crate::publish::verify::{self, ListReport, VerifyProgress};
+use crate::publish::{list_words, NotGreen, WhyNotGreen};
+
+pub fn publish(matrix: Matrix, component: Option<String>, allow_partial: bool) -> i32 {
+    let extra_tags = matrix.project.tags.clone();
+    let prep = match load(matrix) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let opts = PublishOptions {
+        component,
+        allow_partial,
+    };
+    let lists = match create::plan_publish(&prep.plan, &prep.initial, &extra_tags, &opts) {
+        Ok(lists) => lists,
+        Err(refusal) => return refuse(&prep, refusal),
+    };
+    let mut out = std::io::stdout();
+    let tags: Vec<&str> = std::iter::once(prep.plan.tag.as_str())
+        .chain(extra_tags.iter().map(String::as_str))
+        .collect();
+    let publishable = lists.iter().filter(|l| !l.sources.is_empty()).count();
+    let _ = writeln!(
+        out,
+        "publishing {publishable} component{} (tag{} {})",
+        plural(publishable),
+        plural(tags.len()),
+        tags.join(", ")
+    );
+    for list in &lists {
+        let label = format!("[{}]", list.component);
+        if list.sources.is_empty() {
+            let _ = writeln!(
+                out,
+                "{label} skipped: no green cell ({})",
+                missing_words(&prep, &list.missing)
+            );
+            continue;
+        }
+        let sources: Vec<String> = list
+            .sources
+            .iter()
+            .map(|s| format!("{} {}", s.platform, s.digest))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{label} {} from {}",
+            list.targets.join(" and "),
+            sources.join(", ")
+        );
+        if list.partial() {
+            let _ = writeln!(
+                out,
+                "{label} partial: missing {} ({})",
+                list.missing_platforms().join(", "),
+                missing_words(&prep, &list.missing)
+            );
+        }
+    }
+    let _ = out.flush();
+    let results = runtime().block_on(async {
+        crate::docker::engine::buildx_version().await?;
+        let mut progress = |event: PublishProgress| print_publish(&event);
+        Ok::<_, String>(create::publish(&lists, &mut progress).await)
+    });
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}\n  hint: install docker-buildx (scripts/lab up does)");
+            return EXIT_USAGE;
+        }
+    };
+    let pushed = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Pushed)
+        .count();
+    let unchanged = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Unchanged)
+        .count();
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.ok() && r.outcome != Outcome::Skipped)
+        .map(|r| r.component.clone())
+        .collect();
+    let partial = results.iter().any(|r| r.partial());
+    let mut summary = if pushed == 0 && unchanged > 0 && failed.is_empty() {
+        format!("nothing to push: the registry already serves all {unchanged} lists (no-op)")
+    } else {
+        format!("published: {pushed} pushed, {unchanged} unchanged")
+    };
+    if !failed.is_empty() {
+        summary.push_str(&format!(
+            ", {} failed ({})",
+            failed.len(),
+            failed.join(", ")
+        ));
+    }
+    if partial {
+        summary.push_str("; result: partial (some platforms are missing, see above)");
+    }
+    println!("{summary}");
+    if failed.is_empty() {
+        EXIT_GREEN
+    } else {
+        EXIT_FAILED
+    }
+}
+
+fn print_publish(event: &PublishProgress) {
+    let mut out = std::io::stdout().lock();
+    match event {
+        PublishProgress::Creating { component, command } => {
+            let _ = writeln!(out, "[{component}] $ {command}");
+        }
+        PublishProgress::Finished(p) => {
+            let label = format!("[{}]", p.component);
+            match &p.outcome {
+                Outcome::Skipped => {}
+                Outcome::Failed(e) => {
+                    let _ = writeln!(out, "{label} FAILED:");
+                    for line in e.lines() {
+                        let _ = writeln!(out, "    {}", sanitize_line(line));
+                    }
+                }
+                Outcome::Unchanged => {
+                    let _ = writeln!(
+                        out,
+                        "{label} unchanged: the registry already serves exactly these digests (no-op)"
+                    );
+                }
+                Outcome::Pushed => {
+                    for t in &p.targets {
+                        let line = match &t.before {
+                            Before::Absent => format!("created {}", t.reference),
+                            Before::Same => format!("{} already up to date", t.reference),
+                            Before::Different(was) => format!(
+                                "replaced {} (it held {})",
+                                t.reference,
+                                if was.is_empty() {
+                                    "no image".to_string()
+                                } else {
+                                    was.join(", ")
+                                }
+                            ),
+                        };
+                        let _ = writeln!(out, "{label} {line}");
+                    }
+                }
+            }
+            for report in &p.verified {
+                print_report(&mut out, report);
+            }
+        }
+        PublishProgress::Checking { .. } | PublishProgress::Verifying { .. } => {}
+    }
+    let _ = out.flush();
+}
+
+pub fn verify(matrix: Matrix, component: Option<String>) -> i32 {
+    let extra_tags = matrix.project.tags.clone();
+    let prep = match load(matrix) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let Some(registry) = prep.plan.registry.clone() else {
+        eprintln!("error: {}", Refusal::NoRegistry);
+        return EXIT_USAGE;
+    };
+    if let Some(name) = component
+        .as_ref()
+        .filter(|c| !prep.plan.components.contains(c))
+    {
+        eprintln!(
+            "error: {}",
+            Refusal::UnknownComponent {
+                name: name.clone(),
+                known: prep.plan.components.clone(),
+            }
+        );
+        return EXIT_USAGE;
+    }
+    let mut lists = verify::expected_lists(
+        &prep.plan,
+        &prep.initial,
+        &registry,
+        &extra_tags,
+        component.as_deref(),
+    );
+    for list in &mut lists {
+        explain(&prep, &mut list.unknown);
+    }
+    let reports = runtime().block_on(async {
+        crate::docker::engine::buildx_version().await?;
+        let mut progress = |event: VerifyProgress| {
+            if let VerifyProgress::Checked(report) = event {
+                print_report(&mut std::io::stdout().lock(), &report);
+            }
+        };
+        Ok::<_, String>(verify::verify(&lists, &mut progress).await)
+    });
+    let reports = match reports {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}\n  hint: install docker-buildx (scripts/lab up does)");
+            return EXIT_USAGE;
+        }
+    };
+    let ok = reports.iter().filter(|r| r.ok()).count();
+    println!("verify: {ok} of {} lists match the grid", reports.len());
+    if ok == reports.len() {
+        EXIT_GREEN
+    } else {
+        EXIT_FAILED
+    }
+}
+
+fn print_report(out: &mut dyn Write, report: &ListReport) {
+    let label = format!("[{}]", report.component);
+    let found: Vec<String> = report
+        .found
+        .iter()
+        .map(|(p, d)| match p {
+            Some(p) => format!("{p} {d}"),
+            None => format!("(no platform) {d}"),
+        })
+        .collect();
+    if report.ok() {
+        let _ = writeln!(
+            out,
+            "{label} verified {}: {}",
+            report.reference,
+            found.join(", ")
+        );
+        return;
+    }
+    let _ = writeln!(out, "{label} {} DIFFERS from the grid:", report.reference);
+    for difference in &report.differences {
+        let _ = writeln!(out, "    {}", sanitize_line(&difference.to_string()));
+    }
+    if !found.is_empty() {
+        let _ = writeln!(out, "    the registry serves: {}", found.join(", "));
+    }
+}
+
+pub fn export(matrix: Matrix, dir: PathBuf, platforms: Vec<Platform>) -> i32 {
+    let prep = match load(matrix) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let opts = ExportOptions {
+        dir: dir.clone(),
+        platforms,
+    };
+    let mut plan = match export::plan_export(&prep.plan, &prep.initial, &opts) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    explain(&prep, &mut plan.missing);
+    let chosen: Vec<String> = plan.platforms.iter().map(|p| p.to_string()).collect();
+    println!(
+        "exporting {} image{} to {} ({})",
+        plan.items.len(),
+        plural(plan.items.len()),
+        dir.display(),
+        chosen.join(", ")
+    );
+    for m in &plan.missing {
+        println!("[{}] missing: {}", m.id, m.why);
+    }
+    let report = runtime().block_on(async {
+        crate::cli::check_engine().await?;
+        let mut progress = |event: ExportProgress| print_export(&event);
+        Ok::<_, color_eyre::Report>(export::export(&plan, &mut progress).await)
+    });
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:?}");
+            return EXIT_USAGE;
+        }
+    };
+    match &report.index_error {
+        Some(e) => println!("{e}"),
+        None => println!("wrote {}", report.index.display()),
+    }
+    let total = plan.items.len() + plan.missing.len();
+    if report.complete() {
+        println!("exported {} of {total} images", report.written.len());
+        return EXIT_GREEN;
+    }
+    let mut missing: Vec<String> = report
+        .missing
+        .iter()
+        .map(|m| format!("{} ({})", m.id, m.why))
+        .collect();
+    missing.extend(
+        report
+            .failed
+            .iter()
+            .map(|f| format!("{} (export failed)", f.cell)),
+    );
+    println!(
+        "partial export: {} of {total} images written; missing {}",
+        report.written.len(),
+        list_words(&missing, 12)
+    );
+    EXIT_FAILED
+}
+
+fn print_export(event: &ExportProgress) {
+    let mut out = std::io::stdout().lock();
+    match event {
+        ExportProgress::Started { .. } => {}
+        ExportProgress::Written(entry) => {
+            let _ = writeln!(
+                out,
+                "[{} {}] wrote {} ({}, sha256 {})",
+                entry.component,
+                entry.platform,
+                entry.file,
+                size_words(entry.size),
+                entry.sha256
+            );
+        }
+        ExportProgress::Failed(f) => {
+            let _ = writeln!(
+                out,
+                "[{}] FAILED to write {}:",
+                f.cell.replace('@', " "),
+                f.file
+            );
+            for line in f.error.lines() {
+                let _ = writeln!(out, "    {}", sanitize_line(line));
+            }
+        }
+    }
+    let _ = out.flush();
+}
+
+fn load(matrix: Matrix) -> Result<Prepared, i32> {
+    // Only what state.json says about the current inputs counts; no cell is rebuilt here, so
+    // the build selection flags do not apply.
+    let facts = crate::docker::contexts::plan_facts();
+    prepare(matrix, &facts, &Selection::default()).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_USAGE
+    })
+}
+
+fn refuse(prep: &Prepared, refusal: Refusal) -> i32 {
+    let refusal = match refusal {
+        Refusal::NotGreen(mut list) => {
+            explain(prep, &mut list);
+            Refusal::NotGreen(list)
+        }
+        Refusal::NothingGreen(mut list) => {
+            explain(prep, &mut list);
+            Refusal::NothingGreen(list)
+        }
+        other => other,
+    };
+    eprintln!("error: {refusal}");
+    match refusal {
+        Refusal::NotGreen(_) | Refusal::NothingGreen(_) => {
+            eprintln!(
+                "  hint: run `archgrid build` until these cells are green; `--component NAME` \
+                 publishes one component whose own cells are green, `--allow-partial` publishes \
+                 what is green"
+            );
+            eprintln!("nothing was pushed");
+            EXIT_FAILED
+        }
+        Refusal::NoRegistry | Refusal::UnknownComponent { .. } => EXIT_USAGE,
+    }
+}
+
+/// Before a run, every cell that is not up to date is simply queued; state.json says why.
+fn explain(prep: &Prepared, list: &mut [NotGreen]) {
+    for item in list.iter_mut() {
+        if item.why != WhyNotGreen::NotBuiltForTheseInputs {
+            continue;
+        }
+        let record = prep.state.record(&prep.plan.cells[item.cell]);
+        item.why = match record.and_then(|r| r.status) {
+            None => WhyNotGreen::NeverBuilt,
+            Some(RecordedStatus::Green) => WhyNotGreen::InputsChanged,
+            Some(other) => WhyNotGreen::LastEnded(other),
+        };
+    }
+}
+
+fn missing_words(prep: &Prepared, missing: &[NotGreen]) -> String {
+    let mut list = missing.to_vec();
+    explain(prep, &mut list);
+    let words: Vec<String> = list.iter().map(|m| format!("{} {}", m.id, m.why)).collect();
+    list_words(&words, 12)
+}

@@ -1,0 +1,394 @@
+//! Everything the console shows, in one value that `update` changes and `view` reads.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tui_logger::TuiWidgetState;
+
+use super::export_state::{ExportState, TextInput};
+use super::keymap::{Context, Keymap};
+use super::log_ring::LogRing;
+use super::publish_state::PublishState;
+use super::Ending;
+use crate::build::runner::StepSummary;
+use crate::doctor::Report;
+use crate::model::platform::Platform;
+use crate::model::CellStatus;
+use crate::model::FailureClass;
+use crate::plan::Plan;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Log,
+    Failures,
+    Builder,
+    Console,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Log, Pane::Failures, Pane::Builder, Pane::Console];
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|&p| p == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Pane {
+        Pane::ALL[(self.index() + 1) % Pane::ALL.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        Pane::ALL[(self.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Log => "Log",
+            Pane::Failures => "Failures",
+            Pane::Builder => "Builder",
+            Pane::Console => "Console",
+        }
+    }
+
+    /// Contexts whose bindings apply while this pane is shown, before the global ones.
+    pub fn contexts(self) -> &'static [Context] {
+        match self {
+            Pane::Log | Pane::Console => &[Context::Scroll],
+            Pane::Failures => &[Context::Failures],
+            Pane::Builder => &[Context::Builder, Context::Scroll],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    Quit,
+    /// Building a green cell again throws away a possibly hour-long result.
+    Rebuild {
+        cell: usize,
+        no_cache: bool,
+    },
+    /// The lists to create are in `App::publish.pending`.
+    Publish,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Popup {
+    Help,
+    Confirm(Confirm),
+    /// Asks for the export directory; the text is in `App::input`.
+    ExportDir,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Running,
+    /// Everything was canceled; waiting for the scheduler to settle so no buildx is left.
+    Canceling,
+    /// Quit was sent; the loop ends when the scheduler's task is over.
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineState {
+    Checking,
+    Up { version: String },
+    Down { error: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub level: Level,
+    pub text: String,
+}
+
+/// One failed attempt, as the failures pane lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub cell: usize,
+    pub attempt: u32,
+    pub class: Option<FailureClass>,
+    pub reason: String,
+    /// The last lines of the failure text, sanitized.
+    pub excerpt: Vec<String>,
+    /// A transient failure the scheduler retried.
+    pub retried: bool,
+    /// App clock when it was reported.
+    pub at: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct CellView {
+    /// As the scheduler reported it, with its texts sanitized.
+    pub status: CellStatus,
+    pub steps: StepSummary,
+    /// App clock when the current attempt started.
+    pub started: Option<Duration>,
+    /// App clock when the next attempt is due.
+    pub retry_at: Option<Duration>,
+    pub log: LogRing,
+    /// The step the last header in the log named, so a header is written once per change.
+    pub last_header: Option<String>,
+    /// The raw step name of the last log line while `last_header` is its sanitized form: a
+    /// run of lines from one step has its name sanitized once, not once per line.
+    pub last_step_raw: Option<String>,
+}
+
+impl CellView {
+    pub fn new(status: CellStatus) -> CellView {
+        CellView {
+            status,
+            steps: StepSummary::default(),
+            started: None,
+            retry_at: None,
+            log: LogRing::default(),
+            last_header: None,
+            last_step_raw: None,
+        }
+    }
+}
+
+pub struct App {
+    pub plan: Arc<Plan>,
+    pub cells: Vec<CellView>,
+    /// `grid[row][col]`: rows are `plan.components`, columns `plan.platforms`; `None` where a
+    /// component is not built for a platform.
+    pub grid: Vec<Vec<Option<usize>>>,
+    /// (row, column) of the selected slot.
+    pub sel: (usize, usize),
+    /// First visible (row, column) of the grid.
+    pub scroll: (usize, usize),
+    pub pane: Pane,
+    pub popup: Option<Popup>,
+    pub phase: Phase,
+    pub paused: bool,
+    pub interrupted: bool,
+    pub scheduler_gone: bool,
+    pub status: Option<StatusLine>,
+    /// Newest first.
+    pub failures: Vec<Failure>,
+    pub failure_sel: usize,
+    pub engine: EngineState,
+    /// The doctor's checks and builder facts, sanitized; `None` until the first run answers.
+    pub doctor: Option<Report>,
+    pub doctor_running: bool,
+    /// App clock when the doctor last answered.
+    pub doctor_at: Duration,
+    pub builder_scroll: u16,
+    pub keymap: Keymap,
+    /// Time since the console started. Views read this, never the wall clock, so a test can
+    /// set it.
+    pub now: Duration,
+    /// Terminal size in columns and rows; `update` needs it to hit-test clicks and to page.
+    pub size: (u16, u16),
+    /// Number of the first log line shown; `None` follows the newest.
+    pub log_top: Option<u64>,
+    pub help_scroll: u16,
+    pub logger: TuiWidgetState,
+    /// Builds pass `--allow network.host`, so the builder's daemon must permit it.
+    pub wants_network_host: bool,
+    /// The builders the plan's cells name (`None`: the current builder).
+    pub builder_names: Vec<Option<String>>,
+    /// `[platforms."…"] builder` routes: each routed builder with the columns sent to it.
+    pub routes: Vec<(String, Vec<Platform>)>,
+    /// `[project] tags`: published beside the tag.
+    pub extra_tags: Vec<String>,
+    pub publish: PublishState,
+    pub export: ExportState,
+    /// The text field of an open input popup.
+    pub input: Option<TextInput>,
+}
+
+/// Failures kept for the failures pane; each one's full text is in state.json.
+pub const MAX_FAILURES: usize = 500;
+
+impl App {
+    pub fn new(plan: Arc<Plan>, initial: Vec<CellStatus>, keymap: Keymap) -> App {
+        let cells = plan
+            .cells
+            .iter()
+            .map(|c| CellView::new(initial.get(c.index).cloned().unwrap_or(CellStatus::Queued)))
+            .collect();
+        let grid = plan
+            .components
+            .iter()
+            .map(|comp| {
+                plan.platforms
+                    .iter()
+                    .map(|p| {
+                        plan.cells
+                            .iter()
+                            .find(|c| &c.component == comp && &c.platform == p)
+                            .map(|c| c.index)
+                    })
+                    .collect()
+            })
+            .collect();
+        let wants_network_host = plan.cells.iter().any(|c| {
+            c.argv
+                .windows(2)
+                .any(|w| w[0] == "--allow" && w[1] == "network.host")
+        });
+        let mut builder_names: Vec<Option<String>> = Vec::new();
+        for cell in &plan.cells {
+            if !builder_names.contains(&cell.builder) {
+                builder_names.push(cell.builder.clone());
+            }
+        }
+        App {
+            plan,
+            cells,
+            grid,
+            sel: (0, 0),
+            scroll: (0, 0),
+            pane: Pane::Log,
+            popup: None,
+            phase: Phase::Running,
+            paused: false,
+            interrupted: false,
+            scheduler_gone: false,
+            status: None,
+            failures: Vec::new(),
+            failure_sel: 0,
+            engine: EngineState::Checking,
+            doctor: None,
+            doctor_running: false,
+            doctor_at: Duration::ZERO,
+            builder_scroll: 0,
+            keymap,
+            now: Duration::ZERO,
+            size: (80, 24),
+            log_top: None,
+            help_scroll: 0,
+            logger: TuiWidgetState::new(),
+            wants_network_host,
+            builder_names,
+            routes: Vec::new(),
+            extra_tags: Vec::new(),
+            publish: PublishState::default(),
+            export: ExportState::default(),
+            input: None,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.grid.len()
+    }
+
+    pub fn cols(&self) -> usize {
+        self.plan.platforms.len()
+    }
+
+    /// The selected cell; `None` on a slot no cell fills.
+    pub fn selected(&self) -> Option<usize> {
+        self.grid
+            .get(self.sel.0)?
+            .get(self.sel.1)
+            .copied()
+            .flatten()
+    }
+
+    pub fn position_of(&self, cell: usize) -> Option<(usize, usize)> {
+        self.grid.iter().enumerate().find_map(|(r, row)| {
+            row.iter()
+                .position(|&c| c == Some(cell))
+                .map(|col| (r, col))
+        })
+    }
+
+    pub fn status_of(&self, cell: usize) -> &CellStatus {
+        &self.cells[cell].status
+    }
+
+    /// Cells running or about to: what quitting would interrupt.
+    pub fn busy(&self) -> bool {
+        self.cells.iter().any(|c| {
+            c.status.is_active() || (!self.paused && matches!(c.status, CellStatus::Queued))
+        })
+    }
+
+    /// Something on screen moves with time alone: a spinner, an elapsed time, a countdown.
+    pub fn animating(&self) -> bool {
+        self.phase == Phase::Canceling || self.cells.iter().any(|c| c.status.is_active())
+    }
+
+    pub fn green_count(&self) -> usize {
+        self.cells.iter().filter(|c| c.status.is_green()).count()
+    }
+
+    pub fn selected_count(&self) -> usize {
+        self.cells
+            .iter()
+            .filter(|c| !matches!(c.status, CellStatus::NotSelected))
+            .count()
+    }
+
+    pub fn all_green(&self) -> bool {
+        self.green_count() == self.selected_count()
+    }
+
+    /// A publish or an export is under way; quitting would stop it half done.
+    pub fn task_running(&self) -> bool {
+        self.publish.running || self.export.running
+    }
+
+    pub fn statuses(&self) -> Vec<CellStatus> {
+        self.cells.iter().map(|c| c.status.clone()).collect()
+    }
+
+    /// Selected cells that are not green, in grid order.
+    pub fn not_green(&self) -> Vec<usize> {
+        self.grid
+            .iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                let s = &self.cells[i].status;
+                !s.is_green() && !matches!(s, CellStatus::NotSelected)
+            })
+            .collect()
+    }
+
+    pub fn ending(&self) -> Ending {
+        if self.interrupted {
+            Ending::Interrupted
+        } else if self.all_green() {
+            Ending::AllGreen
+        } else {
+            Ending::NotAllGreen
+        }
+    }
+
+    /// Bindings consulted for a key press, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        match self.popup {
+            Some(Popup::Help) => vec![Context::Help, Context::Global, Context::Scroll],
+            Some(Popup::Confirm(_)) => vec![Context::Confirm],
+            Some(Popup::ExportDir) => vec![Context::Input],
+            None => {
+                let mut out = self.pane.contexts().to_vec();
+                out.push(Context::Global);
+                out
+            }
+        }
+    }
+
+    pub fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some(StatusLine {
+            level,
+            text: text.into(),
+        });
+    }
+
+    /// `app@linux/arm64`.
+    pub fn cell_id(&self, cell: usize) -> String {
+        self.plan.cells[cell].id()
+    }
+}

@@ -1,0 +1,188 @@
+//! The scheduler's events: cell statuses, build output, ended attempts.
+
+use crate::build::runner::{BuildEvent, StepSummary};
+use crate::build::scheduler::Event;
+use crate::build::state::AttemptRecord;
+use crate::console::app::{App, Failure, Level, Phase, MAX_FAILURES};
+use crate::console::clean::{clean, clean_status};
+use crate::console::log_ring::LineKind;
+use crate::console::msg::Effect;
+use crate::model::CellStatus;
+use crate::model::{FailureClass, Outcome};
+
+/// Lines of a failure's text kept for the failures pane; the whole text is in the log file.
+const EXCERPT_LINES: usize = 12;
+
+pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
+    match event {
+        Event::Status { cell, status } => set_status(app, cell, status),
+        Event::Build { cell, event } => on_build(app, cell, event),
+        Event::AttemptEnded { cell, record } => attempt_ended(app, cell, record),
+        Event::Paused(paused) => app.paused = paused,
+        Event::Settled => return settled(app),
+    }
+    Vec::new()
+}
+
+fn set_status(app: &mut App, cell: usize, status: CellStatus) {
+    let now = app.now;
+    if cell >= app.cells.len() {
+        return;
+    }
+    let status = clean_status(status);
+    if matches!(status, CellStatus::Running { .. }) {
+        super::publish::cell_restarted(app, cell);
+    }
+    let view = &mut app.cells[cell];
+    view.retry_at = None;
+    match &status {
+        CellStatus::Running { attempt, of } => {
+            view.started = Some(now);
+            view.steps = StepSummary::default();
+            view.last_header = None;
+            view.last_step_raw = None;
+            view.log
+                .push(LineKind::Attempt, format!("━━ attempt {attempt}/{of} ━━"));
+        }
+        CellStatus::Retrying { delay, .. } => view.retry_at = Some(now + *delay),
+        _ => {}
+    }
+    view.status = status;
+}
+
+fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
+    let Some(view) = app.cells.get_mut(cell) else {
+        return;
+    };
+    match event {
+        BuildEvent::Steps(mut summary) => {
+            summary.current = summary.current.as_deref().map(clean);
+            if let Some(current) = &summary.current {
+                if view.last_header.as_ref() != Some(current) {
+                    let n = (summary.done + 1).min(summary.total.max(1));
+                    view.log.push(
+                        LineKind::Step,
+                        format!("── step {n}/{}: {current}", summary.total),
+                    );
+                    view.last_header = Some(current.clone());
+                    view.last_step_raw = None;
+                }
+            }
+            view.steps = summary;
+        }
+        BuildEvent::Log { step, stream, line } => {
+            // Steps run in parallel; a header whenever the speaker changes keeps lines attributable.
+            if view.last_step_raw.as_deref() != Some(step.as_str()) {
+                let cleaned = clean(&step);
+                if view.last_header.as_ref() != Some(&cleaned) {
+                    view.log.push(LineKind::Step, format!("── {cleaned}"));
+                    view.last_header = Some(cleaned);
+                }
+                view.last_step_raw = Some(step);
+            }
+            let kind = if stream == 2 {
+                LineKind::Stderr
+            } else {
+                LineKind::Stdout
+            };
+            view.log.push(kind, clean(&line));
+        }
+        BuildEvent::Warning(text) => view
+            .log
+            .push(LineKind::Warning, format!("warning: {}", clean(&text))),
+        BuildEvent::StepError { step, error } => view.log.push(
+            LineKind::Error,
+            format!("error in {}: {}", clean(&step), clean(&error)),
+        ),
+    }
+}
+
+fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) {
+    if cell >= app.cells.len() {
+        return;
+    }
+    let secs = record.duration.as_secs_f64();
+    let line = match record.outcome {
+        Outcome::Failed => {
+            let text = record.text.as_deref().unwrap_or_default();
+            let excerpt: Vec<String> = {
+                let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+                let skip = lines.len().saturating_sub(EXCERPT_LINES);
+                lines[skip..].iter().map(|l| clean(l)).collect()
+            };
+            let reason = record
+                .reason
+                .as_deref()
+                .map(clean)
+                .or_else(|| excerpt.last().cloned())
+                .unwrap_or_else(|| "no error text".into());
+            let class = FailureClass::word_of(record.class);
+            let then = if record.retried { ", will retry" } else { "" };
+            tracing::warn!(
+                "{} attempt {} failed ({class}{then}): {reason}",
+                app.cell_id(cell),
+                record.attempt
+            );
+            app.failures.insert(
+                0,
+                Failure {
+                    cell,
+                    attempt: record.attempt,
+                    class: record.class,
+                    reason: reason.clone(),
+                    excerpt,
+                    retried: record.retried,
+                    at: app.now,
+                },
+            );
+            app.failures.truncate(MAX_FAILURES);
+            // Keep the same failure selected when a newer one arrives on top.
+            if app.failure_sel > 0 {
+                app.failure_sel = (app.failure_sel + 1).min(app.failures.len() - 1);
+            }
+            (
+                LineKind::Error,
+                format!(
+                    "✘ attempt {} failed after {secs:.1}s ({class}{then}): {reason}",
+                    record.attempt
+                ),
+            )
+        }
+        Outcome::Green => (
+            LineKind::Attempt,
+            format!("✔ attempt {} green in {secs:.1}s", record.attempt),
+        ),
+        Outcome::Canceled => (
+            LineKind::Attempt,
+            format!("■ attempt {} canceled after {secs:.1}s", record.attempt),
+        ),
+    };
+    app.cells[cell].log.push(line.0, line.1);
+}
+
+fn settled(app: &mut App) -> Vec<Effect> {
+    if app.phase == Phase::Canceling {
+        app.phase = Phase::Done;
+        return vec![Effect::Quit];
+    }
+    let (green, total) = (app.green_count(), app.selected_count());
+    let failed = app.cells.iter().filter(|c| c.status.is_failed()).count();
+    tracing::info!("grid at rest: {green}/{total} green, {failed} failed");
+    // The grid at rest is newer news than anything said while it ran (a publish refused for
+    // cells that have since gone green); only an error stays until it is read.
+    let may_say = app.status.as_ref().is_none_or(|s| s.level != Level::Error);
+    if may_say && !app.paused {
+        if green == total {
+            app.say(Level::Info, format!("all {total} cells are green"));
+        } else if failed > 0 {
+            let key = app
+                .keymap
+                .label(crate::console::keymap::Action::RetryFailed, false);
+            app.say(
+                Level::Warn,
+                format!("{green}/{total} green, {failed} failed; {key} retries the failed cells"),
+            );
+        }
+    }
+    Vec::new()
+}

@@ -1,0 +1,101 @@
+//! Every failed attempt in the grid, newest first, with its error excerpt and class.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::header::clock;
+use crate::console::app::{App, Failure};
+use crate::console::keymap::Action;
+use crate::model::FailureClass;
+
+/// Excerpt lines under failures that are not selected; the selected one shows all it kept.
+const UNSELECTED_EXCERPT: usize = 2;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    if app.failures.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No attempt has failed.").style(Style::new().fg(Color::DarkGray)),
+            area,
+        );
+        return;
+    }
+    let sel = app.failure_sel.min(app.failures.len() - 1);
+    let entries: Vec<Vec<Line>> = app
+        .failures
+        .iter()
+        .enumerate()
+        .map(|(i, f)| entry(app, f, i == sel))
+        .collect();
+    // Start as late as needed for the selected entry to fit, so it is always in view.
+    let h = area.height as usize;
+    let mut start = sel;
+    let mut used = entries[sel].len();
+    while start > 0 && used + entries[start - 1].len() <= h {
+        start -= 1;
+        used += entries[start].len();
+    }
+    let lines: Vec<Line> = entries.into_iter().skip(start).flatten().take(h).collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn entry(app: &App, f: &Failure, selected: bool) -> Vec<Line<'static>> {
+    let color = match f.class {
+        Some(FailureClass::Transient) => Color::Yellow,
+        _ => Color::Red,
+    };
+    let mut head_style = Style::new().fg(color).add_modifier(Modifier::BOLD);
+    if selected {
+        head_style = head_style.add_modifier(Modifier::REVERSED);
+    }
+    let marker = if selected { "▶ " } else { "  " };
+    let retried = if f.retried { ", retried" } else { "" };
+    let mut head = vec![
+        Span::raw(marker),
+        Span::styled(
+            format!(
+                "✘ {}  attempt {}  {}{retried}",
+                app.cell_id(f.cell),
+                f.attempt,
+                FailureClass::word_of(f.class)
+            ),
+            head_style,
+        ),
+        Span::styled(
+            format!("  at {}", clock(f.at)),
+            Style::new().fg(Color::DarkGray),
+        ),
+    ];
+    if selected {
+        let jump = app.keymap.label(Action::JumpToCell, false);
+        head.push(Span::styled(
+            format!("  {jump} jumps to its log"),
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    let mut lines = vec![
+        Line::from(head),
+        Line::styled(
+            format!("    {}", f.reason),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+    ];
+    let shown = if selected {
+        f.excerpt.len()
+    } else {
+        UNSELECTED_EXCERPT
+    };
+    let skip = f.excerpt.len().saturating_sub(shown);
+    for text in &f.excerpt[skip..] {
+        if text == &f.reason {
+            continue;
+        }
+        lines.push(Line::styled(
+            format!("    │ {text}"),
+            Style::new().fg(Color::Gray),
+        ));
+    }
+    lines
+}

@@ -1,0 +1,145 @@
+//! Two header lines: what is being built where, then how far along it is.
+
+use std::time::Duration;
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::console::app::{App, EngineState};
+use crate::console::builder_report::builder_label;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let dim = Style::new().fg(Color::DarkGray);
+    let plan = &app.plan;
+    let registry = plan
+        .registry
+        .clone()
+        .unwrap_or_else(|| "local images (--load)".into());
+    let first = Line::from(vec![
+        Span::styled("archgrid ", bold.fg(Color::Cyan)),
+        Span::styled(plan.project.clone(), bold),
+        Span::styled("  tag ", dim),
+        Span::raw(plan.tag.clone()),
+        Span::styled("  builder ", dim),
+        Span::raw(builders(app)),
+        Span::styled("  registry ", dim),
+        Span::raw(registry),
+    ]);
+    frame.render_widget(Paragraph::new(first), Rect { height: 1, ..area });
+    if area.height < 2 {
+        return;
+    }
+    let second = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    let right = right_side(app);
+    let right_w = right.width() as u16;
+    let left_w = second.width.saturating_sub(right_w + 1);
+    frame.render_widget(
+        Paragraph::new(gauge(app, left_w as usize)),
+        Rect {
+            width: left_w,
+            ..second
+        },
+    );
+    frame.render_widget(
+        Paragraph::new(right).right_aligned(),
+        Rect {
+            x: second.x + left_w,
+            width: second.width - left_w,
+            ..second
+        },
+    );
+}
+
+fn builders(app: &App) -> String {
+    let names: Vec<String> = match &app.doctor {
+        Some(report) => report
+            .builders
+            .iter()
+            .filter(|f| app.builder_names.contains(&f.name))
+            .map(|f| match f.builder() {
+                Some(b) => format!("{} ({})", b.name, b.driver),
+                None => builder_label(&f.name),
+            })
+            .collect(),
+        None => app.builder_names.iter().map(builder_label).collect(),
+    };
+    names.join(", ")
+}
+
+/// `[██████░░░░] 6/10 green`, readable without colour.
+fn gauge(app: &App, width: usize) -> Line<'static> {
+    let (green, total) = (app.green_count(), app.selected_count());
+    let label = format!(" {green}/{total} green");
+    let bar_w = width.saturating_sub(label.len() + 2).min(30);
+    let filled = (bar_w * green).checked_div(total).unwrap_or(0);
+    let style = if total > 0 && green == total {
+        Style::new().fg(Color::Green)
+    } else {
+        Style::new().fg(Color::Cyan)
+    };
+    Line::from(vec![
+        Span::raw("["),
+        Span::styled("█".repeat(filled), style),
+        Span::styled("░".repeat(bar_w - filled), Style::new().fg(Color::DarkGray)),
+        Span::raw("]"),
+        Span::styled(label, Style::new().add_modifier(Modifier::BOLD)),
+    ])
+}
+
+fn right_side(app: &App) -> Line<'static> {
+    let mut spans = Vec::new();
+    if app.publish.running {
+        let (done, total) = app.publish.progress();
+        spans.push(Span::styled(
+            format!("⇪ publishing {done}/{total}  "),
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if app.export.running {
+        spans.push(Span::styled(
+            format!(
+                "⇩ exporting {}/{}  ",
+                app.export.finished(),
+                app.export.total
+            ),
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if app.paused {
+        spans.push(Span::styled(
+            "⏸ paused  ",
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ));
+    }
+    let (word, style) = match &app.engine {
+        EngineState::Checking => ("…", Style::new().fg(Color::DarkGray)),
+        EngineState::Up { .. } => ("ok", Style::new().fg(Color::Green)),
+        EngineState::Down { .. } => (
+            "unreachable",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+    };
+    spans.push(Span::styled("engine ", Style::new().fg(Color::DarkGray)));
+    spans.push(Span::styled(word, style));
+    spans.push(Span::styled("  ", Style::new()));
+    spans.push(Span::raw(clock(app.now)));
+    Line::from(spans)
+}
+
+/// `04:05` under an hour, `1:02:03` beyond.
+pub fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 3600 {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    } else {
+        format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+    }
+}

@@ -1,0 +1,330 @@
+//! Matrix → cells (component × platform), each with the exact argv of its buildx child.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::Matrix;
+use crate::model::platform::Platform;
+use crate::model::text::docker_command_line;
+
+/// Where archgrid keeps its state, logs and metadata files, beside the matrix file.
+pub const STATE_DIR: &str = ".archgrid";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub index: usize,
+    pub component: String,
+    pub platform: Platform,
+    /// The per-arch image this cell produces: `{registry}/{component}:{tag}-{arch}`.
+    pub image: String,
+    /// Arguments after `docker`, never joined into one string.
+    pub argv: Vec<String>,
+    /// Cells of the same platform this one waits for.
+    pub deps: Vec<usize>,
+    pub context: PathBuf,
+    pub dockerfile: PathBuf,
+    pub builder: Option<String>,
+    /// Set when `builder` is a docker context: the cell runs as `docker --context NAME buildx`.
+    pub docker_context: Option<String>,
+    pub metadata_file: PathBuf,
+    pub log_file: PathBuf,
+    /// Length of the longest chain of dependents below this cell; longer chains start first.
+    pub chain: usize,
+}
+
+impl Cell {
+    /// `app@linux/arm64`: how a user names a cell on the command line and in state.json.
+    pub fn id(&self) -> String {
+        format!("{}@{}", self.component, self.platform)
+    }
+
+    pub fn label(&self) -> CellLabel<'_> {
+        CellLabel(self)
+    }
+
+    /// The full command line, for display only: every argument is quoted where a shell would
+    /// need it, so what the user copies is what ran.
+    pub fn display_command(&self) -> String {
+        docker_command_line(&self.argv)
+    }
+}
+
+/// `[app linux/arm64]`, the prefix of every headless line about a cell.
+pub struct CellLabel<'a>(&'a Cell);
+
+impl fmt::Display for CellLabel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{} {}]", self.0.component, self.0.platform)
+    }
+}
+
+/// What planning needs to know about the host, found out by the caller: planning itself runs
+/// nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Names of the docker contexts the CLI knows.
+    pub docker_contexts: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub project: String,
+    pub tag: String,
+    pub registry: Option<String>,
+    /// Components in dependency order (dependencies first, then file order).
+    pub components: Vec<String>,
+    pub platforms: Vec<Platform>,
+    pub cells: Vec<Cell>,
+    /// The order cells would start in with unlimited concurrency and no failures.
+    pub order: Vec<usize>,
+    #[serde(skip)]
+    pub state_dir: PathBuf,
+}
+
+impl Plan {
+    pub fn new(matrix: &Matrix, facts: &Facts) -> Plan {
+        let state_dir = matrix.root.join(STATE_DIR);
+        let components = dependency_order(matrix);
+        let platforms = matrix.project.platforms.clone();
+        let mut cells = Vec::new();
+        let mut index_of: BTreeMap<(String, Platform), usize> = BTreeMap::new();
+        for name in &components {
+            let comp = matrix
+                .component(name)
+                .expect("ordered names come from the matrix");
+            for platform in &platforms {
+                if !comp.platforms.contains(platform) {
+                    continue;
+                }
+                let index = cells.len();
+                index_of.insert((name.clone(), platform.clone()), index);
+                let deps = comp
+                    .depends_on
+                    .iter()
+                    .filter_map(|d| index_of.get(&(d.clone(), platform.clone())).copied())
+                    .collect();
+                let arch = platform.arch_tag();
+                let builder = matrix
+                    .platform_routes
+                    .get(platform)
+                    .and_then(|r| r.builder.clone())
+                    .or_else(|| matrix.builder.as_ref().and_then(|b| b.name.clone()));
+                let docker_context = builder
+                    .clone()
+                    .filter(|b| facts.docker_contexts.contains(b));
+                cells.push(Cell {
+                    index,
+                    component: name.clone(),
+                    platform: platform.clone(),
+                    image: image_ref(matrix, name, &arch),
+                    argv: Vec::new(),
+                    deps,
+                    context: comp.context.clone(),
+                    dockerfile: comp.dockerfile.clone(),
+                    builder,
+                    docker_context,
+                    metadata_file: state_dir.join("meta").join(format!("{name}-{arch}.json")),
+                    log_file: state_dir.join("logs").join(format!("{name}-{arch}.log")),
+                    chain: 0,
+                });
+            }
+        }
+        for i in 0..cells.len() {
+            cells[i].argv = build_argv(matrix, &cells, i);
+        }
+        compute_chains(&mut cells);
+        let order = start_order(&cells);
+        Plan {
+            project: matrix.project.name.clone(),
+            tag: matrix.project.tag.clone(),
+            registry: matrix.project.registry.clone(),
+            components,
+            platforms,
+            cells,
+            order,
+            state_dir,
+        }
+    }
+
+    pub fn find(&self, component: &str, platform: &Platform) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| c.component == component && c.platform.same_as(platform))
+    }
+
+    /// Cells named by `--only COMPONENT[@PLATFORM]` filters, plus everything they depend on.
+    pub fn select(&self, filters: &[String]) -> Result<BTreeSet<usize>, String> {
+        if filters.is_empty() {
+            return Ok((0..self.cells.len()).collect());
+        }
+        let mut wanted = Vec::new();
+        for filter in filters {
+            let (component, platform) = match filter.split_once('@') {
+                Some((c, p)) => {
+                    let p: Platform = p.parse().map_err(|e| format!("--only {filter}: {e}"))?;
+                    (c, Some(p))
+                }
+                None => (filter.as_str(), None),
+            };
+            if !self.components.iter().any(|c| c == component) {
+                return Err(format!(
+                    "--only {filter}: no component named {component:?} (components: {})",
+                    self.components.join(", ")
+                ));
+            }
+            let before = wanted.len();
+            wanted.extend(
+                self.cells
+                    .iter()
+                    .filter(|c| c.component == component)
+                    .filter(|c| platform.as_ref().is_none_or(|p| c.platform.same_as(p)))
+                    .map(|c| c.index),
+            );
+            if wanted.len() == before {
+                return Err(format!(
+                    "--only {filter}: {component} is not built for that platform"
+                ));
+            }
+        }
+        let mut selected = BTreeSet::new();
+        while let Some(i) = wanted.pop() {
+            if selected.insert(i) {
+                wanted.extend(self.cells[i].deps.iter().copied());
+            }
+        }
+        Ok(selected)
+    }
+
+    /// Every cell that transitively depends on `cell`.
+    pub fn dependents(&self, cell: usize) -> BTreeSet<usize> {
+        let mut out = BTreeSet::new();
+        let mut stack = vec![cell];
+        while let Some(i) = stack.pop() {
+            for c in &self.cells {
+                if c.deps.contains(&i) && out.insert(c.index) {
+                    stack.push(c.index);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn image_ref(matrix: &Matrix, component: &str, arch: &str) -> String {
+    let tag = &matrix.project.tag;
+    match &matrix.project.registry {
+        Some(registry) => format!("{registry}/{component}:{tag}-{arch}"),
+        // A bare name would make dependents' `docker-image://` contexts ask Docker Hub first;
+        // `localhost/` keeps every lookup on this machine before the local store answers.
+        None => format!("localhost/{}/{component}:{tag}-{arch}", matrix.project.name),
+    }
+}
+
+fn build_argv(matrix: &Matrix, cells: &[Cell], i: usize) -> Vec<String> {
+    let cell = &cells[i];
+    let comp = matrix
+        .component(&cell.component)
+        .expect("cell of a known component");
+    let mut argv = docker_options(cell.docker_context.as_deref());
+    argv.extend(["buildx".to_string(), "build".to_string()]);
+    let mut flag = |name: &str, value: String| {
+        argv.push(name.to_string());
+        argv.push(value);
+    };
+    flag("--platform", cell.platform.to_string());
+    flag("--file", cell.dockerfile.display().to_string());
+    flag("--tag", cell.image.clone());
+    for (key, value) in &comp.args {
+        flag("--build-arg", format!("{key}={value}"));
+    }
+    if let Some(target) = &comp.target {
+        flag("--target", target.clone());
+    }
+    for &dep in &cell.deps {
+        let dep = &cells[dep];
+        flag(
+            "--build-context",
+            format!("{}=docker-image://{}", dep.component, dep.image),
+        );
+    }
+    flag("--metadata-file", cell.metadata_file.display().to_string());
+    if let Some(builder) = &cell.builder {
+        flag("--builder", builder.clone());
+    }
+    if matrix.builder.as_ref().and_then(|b| b.network.as_deref()) == Some("host") {
+        flag("--network", "host".into());
+        flag("--allow", "network.host".into());
+    }
+    argv.push("--progress=rawjson".into());
+    // Without attestations a pushed per-arch image is a single manifest, so a manifest list
+    // built from the cells holds exactly the project's platforms.
+    argv.push("--provenance=false".into());
+    argv.push(
+        if matrix.project.registry.is_some() {
+            "--push"
+        } else {
+            "--load"
+        }
+        .into(),
+    );
+    argv.push(cell.context.display().to_string());
+    argv
+}
+
+/// Options before `buildx` for a child on a docker context. A context is chosen with
+/// `--context`: buildx 0.13 takes a context as `--builder` only when it is the current one.
+pub fn docker_options(docker_context: Option<&str>) -> Vec<String> {
+    match docker_context {
+        Some(name) => vec!["--context".to_string(), name.to_string()],
+        None => Vec::new(),
+    }
+}
+
+fn dependency_order(matrix: &Matrix) -> Vec<String> {
+    let mut done: Vec<String> = Vec::new();
+    let mut visiting = BTreeSet::new();
+    fn visit(matrix: &Matrix, name: &str, done: &mut Vec<String>, visiting: &mut BTreeSet<String>) {
+        if done.iter().any(|d| d == name) || !visiting.insert(name.to_string()) {
+            return;
+        }
+        if let Some(comp) = matrix.component(name) {
+            for dep in &comp.depends_on {
+                visit(matrix, dep, done, visiting);
+            }
+        }
+        done.push(name.to_string());
+    }
+    for comp in &matrix.components {
+        visit(matrix, &comp.name, &mut done, &mut visiting);
+    }
+    done
+}
+
+fn compute_chains(cells: &mut [Cell]) {
+    // Cells are in dependency order, so walking backwards sees every dependent first.
+    for i in (0..cells.len()).rev() {
+        let chain = cells[i].chain;
+        for dep in cells[i].deps.clone() {
+            cells[dep].chain = cells[dep].chain.max(chain + 1);
+        }
+    }
+}
+
+fn start_order(cells: &[Cell]) -> Vec<usize> {
+    let mut order = Vec::with_capacity(cells.len());
+    let mut placed = vec![false; cells.len()];
+    while order.len() < cells.len() {
+        let mut ready: Vec<usize> = (0..cells.len())
+            .filter(|&i| !placed[i] && cells[i].deps.iter().all(|&d| placed[d]))
+            .collect();
+        ready.sort_by_key(|&i| (std::cmp::Reverse(cells[i].chain), i));
+        for i in ready {
+            placed[i] = true;
+            order.push(i);
+        }
+    }
+    order
+}
