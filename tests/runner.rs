@@ -257,10 +257,11 @@ async fn cancel_ends_the_child_and_everything_it_started() {
         .trim()
         .parse()
         .unwrap();
+    let pid = rustix::process::Pid::from_raw(child).unwrap();
     // the grandchild (sleep) was in the group and is gone too
     let mut alive = true;
     for _ in 0..50 {
-        alive = unsafe { libc::kill(child, 0) } == 0;
+        alive = rustix::process::test_kill_process(pid).is_ok();
         if !alive {
             break;
         }

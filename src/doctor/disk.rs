@@ -1,8 +1,6 @@
 //! Free space where the engine keeps images and build cache: a full disk fails builds late,
 //! in whichever cells happen to be writing.
 
-use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::{Check, EngineFacts};
@@ -62,16 +60,8 @@ fn judge(root: &str, free: u64) -> Check {
 
 /// Space an unprivileged writer may use, as df reports it.
 fn free_bytes(path: &Path) -> Result<u64, String> {
-    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|e| e.to_string())?;
-    // SAFETY: all-zero bytes are a valid `statvfs` (plain integers), which the call overwrites.
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c_path` is a NUL-terminated string and `stat` a valid, writable statvfs.
-    let rc = unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error().to_string());
-    }
-    #[allow(clippy::unnecessary_cast)] // the field types differ between targets
-    Ok(stat.f_bavail as u64 * stat.f_frsize as u64)
+    let stat = rustix::fs::statvfs(path).map_err(|e| std::io::Error::from(e).to_string())?;
+    Ok(stat.f_bavail * stat.f_frsize)
 }
 
 #[cfg(test)]

@@ -2,12 +2,10 @@
 //! a file that does not hold the cell's image is an error instead of a surprise offline.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
-
-const BLOCK: u64 = 512;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TarFacts {
@@ -20,96 +18,66 @@ pub struct TarFacts {
 }
 
 pub fn inspect(path: &Path) -> io::Result<TarFacts> {
-    let (sha256, size) = hash(path)?;
-    let mut facts = TarFacts {
-        sha256,
-        size,
-        ..TarFacts::default()
-    };
-    let mut file = BufReader::new(File::open(path)?);
-    let mut header = [0u8; BLOCK as usize];
-    let mut offset = 0u64;
-    while offset + BLOCK <= size {
-        file.seek(SeekFrom::Start(offset))?;
-        file.read_exact(&mut header)?;
-        if header.iter().all(|&b| b == 0) {
-            break;
-        }
-        let name = entry_name(&header);
-        let len = entry_size(&header)?;
-        let data_at = offset + BLOCK;
-        if matches!(name.as_str(), "index.json" | "manifest.json") && len < 16 << 20 {
-            let mut data = vec![0u8; len as usize];
-            file.seek(SeekFrom::Start(data_at))?;
-            file.read_exact(&mut data)?;
-            read_json(&name, &data, &mut facts);
-        }
-        offset = data_at + len.div_ceil(BLOCK) * BLOCK;
-    }
+    let mut file = Hashing::new(BufReader::with_capacity(1 << 16, File::open(path)?));
+    let mut facts = TarFacts::default();
+    read_entries(&mut file, &mut facts)?;
+    // The sha256 covers the whole file, including what follows the end-of-archive block.
+    io::copy(&mut file, &mut io::sink())?;
+    (facts.sha256, facts.size) = file.finish();
     Ok(facts)
 }
 
-fn hash(path: &Path) -> io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
+fn read_entries(reader: impl Read, facts: &mut TarFacts) -> io::Result<()> {
+    let mut archive = tar::Archive::new(reader);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let path = entry.path()?;
+        let name = path.to_string_lossy();
+        let name = name.trim_start_matches("./").to_string();
+        if matches!(name.as_str(), "index.json" | "manifest.json") && entry.size() < 16 << 20 {
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data)?;
+            read_json(&name, &data, facts);
         }
-        hasher.update(&buf[..n]);
-        size += n as u64;
     }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((hex, size))
+    Ok(())
 }
 
-/// ustar keeps long names in `prefix` + `name`; both are NUL-padded.
-fn entry_name(header: &[u8]) -> String {
-    let field = |range: std::ops::Range<usize>| {
-        let bytes = &header[range];
-        let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-        String::from_utf8_lossy(&bytes[..end]).into_owned()
-    };
-    let name = field(0..100);
-    let prefix = if &header[257..262] == b"ustar" {
-        field(345..500)
-    } else {
-        String::new()
-    };
-    let full = if prefix.is_empty() {
-        name
-    } else {
-        format!("{prefix}/{name}")
-    };
-    full.trim_start_matches("./").to_string()
+/// Hashes and counts what passes through, so the tar entries and the sha256 come from one read
+/// of the file.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    size: u64,
 }
 
-/// Octal text, or base-256 with the high bit set for sizes octal cannot hold.
-fn entry_size(header: &[u8]) -> io::Result<u64> {
-    let field = &header[124..136];
-    if field[0] & 0x80 != 0 {
-        return Ok(field[1..]
+impl<R> Hashing<R> {
+    fn new(inner: R) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    fn finish(self) -> (String, u64) {
+        let hex = self
+            .hasher
+            .finalize()
             .iter()
-            .fold(u64::from(field[0] & 0x7f), |n, &b| (n << 8) | u64::from(b)));
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        (hex, self.size)
     }
-    let text: String = field
-        .iter()
-        .take_while(|&&b| b != 0)
-        .map(|&b| b as char)
-        .collect();
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(0);
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
     }
-    u64::from_str_radix(text, 8)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not a tar file"))
 }
 
 fn read_json(name: &str, data: &[u8], facts: &mut TarFacts) {
@@ -140,13 +108,13 @@ mod tests {
 
     /// A one-entry ustar header for `name` holding `len` bytes.
     fn header(name: &str, len: usize) -> Vec<u8> {
-        let mut h = vec![0u8; 512];
-        h[..name.len()].copy_from_slice(name.as_bytes());
-        let size = format!("{len:011o}\0");
-        h[124..136].copy_from_slice(size.as_bytes());
-        h[156] = b'0';
-        h[257..263].copy_from_slice(b"ustar\0");
-        h
+        let mut h = tar::Header::new_ustar();
+        h.set_path(name).unwrap();
+        h.set_size(len as u64);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o644);
+        h.set_cksum();
+        h.as_bytes().to_vec()
     }
 
     fn entry(name: &str, data: &[u8]) -> Vec<u8> {
@@ -176,6 +144,11 @@ mod tests {
         assert_eq!(facts.repo_tags, ["r/app:v1-arm64"]);
         assert_eq!(facts.size, tar.len() as u64);
         assert_eq!(facts.sha256.len(), 64);
+        let whole: String = Sha256::digest(&tar)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(facts.sha256, whole);
     }
 
     #[test]

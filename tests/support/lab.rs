@@ -1,11 +1,12 @@
 //! The lab engine for integration tests: started through `scripts/lab up`, never assumed.
 
 use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use rustix::fs::FlockOperation;
 
 pub const REGISTRY: &str = "127.0.0.1:5000";
 
@@ -25,7 +26,7 @@ pub fn repo() -> PathBuf {
 pub fn ensure() {
     static SHARED: OnceLock<()> = OnceLock::new();
     SHARED.get_or_init(|| {
-        flock(binfmt_lock(), libc::LOCK_SH)
+        flock(binfmt_lock(), FlockOperation::LockShared)
             .unwrap_or_else(|e| panic!("cannot lock {BINFMT_LOCK} shared: {e}"))
     });
     static UP: OnceLock<Result<(), String>> = OnceLock::new();
@@ -175,13 +176,8 @@ fn binfmt_lock() -> &'static File {
     })
 }
 
-fn flock(file: &File, operation: libc::c_int) -> std::io::Result<()> {
-    // SAFETY: the descriptor belongs to `file`, which outlives the call.
-    if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+fn flock(file: &File, operation: FlockOperation) -> std::io::Result<()> {
+    Ok(rustix::fs::flock(file, operation)?)
 }
 
 /// The binfmt lock held exclusively; dropping it goes back to shared. The lock belongs to the
@@ -196,7 +192,7 @@ pub fn exclusive_binfmt(timeout: Duration) -> ExclusiveBinfmt {
     loop {
         // Converting shared to exclusive on the same descriptor gives the shared lock up
         // first, so two processes asking at once cannot deadlock.
-        match flock(binfmt_lock(), libc::LOCK_EX | libc::LOCK_NB) {
+        match flock(binfmt_lock(), FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => return ExclusiveBinfmt(()),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 if Instant::now() > deadline {
@@ -215,6 +211,6 @@ pub fn exclusive_binfmt(timeout: Duration) -> ExclusiveBinfmt {
 
 impl Drop for ExclusiveBinfmt {
     fn drop(&mut self) {
-        let _ = flock(binfmt_lock(), libc::LOCK_SH);
+        let _ = flock(binfmt_lock(), FlockOperation::LockShared);
     }
 }

@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustix::process::{Pid, Signal};
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
@@ -132,7 +133,7 @@ impl BuildxRunner {
             .process_group(0);
         die_with_parent(&mut cmd);
         let mut child = cmd.spawn()?;
-        let pid = child.id().map(|p| p as i32);
+        let pid = child.id().and_then(|p| Pid::from_raw(p as i32));
         let mut stdout = child.stdout.take().expect("piped stdout");
         let mut stderr = child.stderr.take().expect("piped stderr");
 
@@ -167,12 +168,12 @@ impl BuildxRunner {
                 changed = cancel.changed(), if !canceled => {
                     if changed.is_err() || *cancel.borrow() {
                         canceled = true;
-                        if let Some(pid) = pid { signal_group(pid, libc::SIGINT); }
+                        if let Some(pid) = pid { signal_group(pid, Signal::INT); }
                         kill_at = Some(tokio::time::Instant::now() + self.grace);
                     }
                 }
                 _ = sleep_until(deadline), if deadline.is_some() => {
-                    if let Some(pid) = pid { signal_group(pid, libc::SIGKILL); }
+                    if let Some(pid) = pid { signal_group(pid, Signal::KILL); }
                     kill_at = None;
                 }
             }
@@ -269,21 +270,20 @@ pub fn read_digest(metadata_file: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-fn signal_group(pid: i32, signal: i32) {
+fn signal_group(pid: Pid, signal: Signal) {
     // The child leads its own process group, so this reaches buildx and anything it started.
-    unsafe {
-        libc::kill(-pid, signal);
-    }
+    let _ = rustix::process::kill_process_group(pid, signal);
 }
 
 fn die_with_parent(cmd: &mut Command) {
     // A console killed with SIGKILL must not leave buildx children running.
+    // SAFETY: the closure runs between fork and exec, where only async-signal-safe calls are
+    // allowed; it makes one prctl syscall and builds an io::Error from a raw errno, without
+    // allocating.
     unsafe {
         cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
+            rustix::process::set_parent_process_death_signal(Some(Signal::TERM))
+                .map_err(std::io::Error::from)
         });
     }
 }
