@@ -356,6 +356,16 @@ impl App {
             .collect()
     }
 
+    /// Every warning the last doctor report has about the builders in use.
+    pub fn builder_warnings(&self) -> Vec<String> {
+        match &self.doctor {
+            Some(report) => {
+                crate::doctor::findings::warnings(&self.plan, self.wants_network_host, report)
+            }
+            None => Vec::new(),
+        }
+    }
+
     pub fn ending(&self) -> Ending {
         if self.interrupted {
             Ending::Interrupted

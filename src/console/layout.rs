@@ -5,7 +5,6 @@ use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Pane};
-use super::builder_report;
 use super::keymap::Action;
 use super::publish_state::{mark_text, Mark};
 
@@ -207,7 +206,7 @@ pub fn scroll_to_selection(app: &App, geo: &GridGeometry) -> (usize, usize) {
 /// what needs attention there.
 pub fn tabs(app: &App) -> Vec<(Pane, String)> {
     let failed_check = app.doctor.as_ref().is_some_and(|r| r.failed());
-    let warned = failed_check || !builder_report::warnings(app).is_empty();
+    let warned = failed_check || !app.builder_warnings().is_empty();
     Pane::ALL
         .iter()
         .map(|&pane| {

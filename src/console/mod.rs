@@ -5,7 +5,6 @@
 //! `view::view` draws it; `event_loop` connects them to the terminal and the scheduler.
 
 pub mod app;
-pub mod builder_report;
 pub mod clean;
 mod event_loop;
 pub mod export_state;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::buildx::{self, Builder};
+use super::buildx::{self, Builder, InspectError};
 use super::container::{self, NodeContainer};
 use super::drift::{self, Difference};
 use super::entitlement::{self, Refusal};
@@ -162,7 +162,7 @@ pub async fn gather(matrix: &Matrix) -> Vec<BuilderFacts> {
 
 fn found(
     name: &Option<String>,
-    inspected: Result<Builder, String>,
+    inspected: Result<Builder, InspectError>,
     listed: &Result<Vec<Builder>, String>,
 ) -> Found {
     match inspected {
@@ -179,10 +179,10 @@ fn found(
                 (Some(name), Ok(list)) => !list.iter().any(|b| &b.name == name),
                 _ => false,
             };
-            if unlisted || e.contains("no builder") {
+            if unlisted || matches!(e, InspectError::NoSuchBuilder(_)) {
                 Found::Missing
             } else {
-                Found::Unknown(e)
+                Found::Unknown(e.to_string())
             }
         }
     }
@@ -276,9 +276,13 @@ Error:          listing workers: failed to list workers: Unavailable: connection
     #[test]
     fn a_name_buildx_does_not_list_is_missing() {
         let listed = Ok(Vec::new());
-        let err = Err("docker buildx inspect x failed: ERROR: no builder \"x\" found".to_string());
+        let err = Err(InspectError::from_buildx(
+            "docker buildx inspect x failed: ERROR: no builder \"x\" found".to_string(),
+        ));
         assert_eq!(found(&Some("x".into()), err, &listed), Found::Missing);
-        let err = Err("docker buildx inspect did not answer in 20s".to_string());
+        let err = Err(InspectError::from_buildx(
+            "docker buildx inspect did not answer in 20s".to_string(),
+        ));
         assert!(matches!(
             found(&None, err, &Err("ls failed".into())),
             Found::Unknown(_)

@@ -292,13 +292,42 @@ pub fn parse_driver_opts(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Why `docker buildx inspect` gave no builder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InspectError {
+    /// buildx knows no builder of that name.
+    NoSuchBuilder(String),
+    /// Anything else: buildx missing, a timeout, output that could not be read.
+    Failed(String),
+}
+
+impl InspectError {
+    /// Sorts buildx's words once, where they come in, so callers match on the kind.
+    pub fn from_buildx(text: String) -> InspectError {
+        // buildx 0.13: `ERROR: no builder "NAME" found`.
+        if text.contains("no builder") {
+            InspectError::NoSuchBuilder(text)
+        } else {
+            InspectError::Failed(text)
+        }
+    }
+}
+
+impl std::fmt::Display for InspectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InspectError::NoSuchBuilder(text) | InspectError::Failed(text) => f.write_str(text),
+        }
+    }
+}
+
 /// What buildx said about the builders the plan uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     /// Every builder `ls` knows, or why it could not be listed.
     pub listed: Result<Vec<Builder>, String>,
     /// One entry per builder the plan uses (`None`: the current builder).
-    pub used: Vec<(Option<String>, Result<Builder, String>)>,
+    pub used: Vec<(Option<String>, Result<Builder, InspectError>)>,
 }
 
 /// Runs `ls` and one `inspect` per builder in `names`.
@@ -312,15 +341,17 @@ pub async fn query(names: &[Option<String>]) -> Facts {
         let mut args = vec!["buildx", "inspect"];
         args.extend(name.as_deref());
         let result = match docker(&args).await {
-            Ok(out) => parse_inspect(&out).map(|mut b| {
-                if let Ok(list) = &listed {
-                    if let Some(l) = list.iter().find(|l| l.name == b.name) {
-                        b.merge_listing(l);
+            Ok(out) => parse_inspect(&out)
+                .map(|mut b| {
+                    if let Ok(list) = &listed {
+                        if let Some(l) = list.iter().find(|l| l.name == b.name) {
+                            b.merge_listing(l);
+                        }
                     }
-                }
-                b
-            }),
-            Err(e) => Err(e),
+                    b
+                })
+                .map_err(InspectError::Failed),
+            Err(e) => Err(InspectError::from_buildx(e)),
         };
         used.push((name.clone(), result));
     }

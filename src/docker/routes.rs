@@ -3,7 +3,7 @@
 //! list the platform is refused with that reason, instead of each of its cells failing in
 //! buildx one by one.
 
-use super::buildx::{self, Builder, Facts};
+use super::buildx::{self, Builder, Facts, InspectError};
 use crate::config::Matrix;
 use crate::model::platform::Platform;
 use crate::model::CellStatus;
@@ -48,7 +48,7 @@ pub fn blocks(routes: &[(String, Vec<Platform>)], facts: &Facts) -> Vec<RouteBlo
             .iter()
             .find(|(n, _)| n.as_deref() == Some(name.as_str()))
             .map(|(_, r)| r.clone())
-            .unwrap_or_else(|| Err("buildx was not asked".to_string()));
+            .unwrap_or_else(|| Err(InspectError::Failed("buildx was not asked".to_string())));
         let mut block = |platform: &Platform, reason: String| {
             out.push(RouteBlock {
                 platform: platform.clone(),
@@ -116,12 +116,12 @@ pub fn refuse(plan: &Plan, statuses: &mut [CellStatus], blocks: &[RouteBlock]) -
     refused
 }
 
-fn is_missing(name: &str, error: &str, facts: &Facts) -> bool {
+fn is_missing(name: &str, error: &InspectError, facts: &Facts) -> bool {
     let unlisted = match &facts.listed {
         Ok(list) => !list.iter().any(|b| b.name == name),
         Err(_) => false,
     };
-    unlisted || error.contains("no builder")
+    unlisted || matches!(error, InspectError::NoSuchBuilder(_))
 }
 
 /// buildx still answers `inspect` for a builder whose daemon is down, with an `Error:` line.
@@ -170,7 +170,7 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn facts(name: &str, inspected: Result<Builder, String>) -> Facts {
+    fn facts(name: &str, inspected: Result<Builder, InspectError>) -> Facts {
         Facts {
             listed: parse_ls_json(&sample("ls-format-json.txt")),
             used: vec![(Some(name.to_string()), inspected)],
@@ -202,10 +202,10 @@ mod tests {
 
     #[test]
     fn a_missing_builder_blocks_all_its_columns() {
-        let err = Err(
+        let err = Err(InspectError::from_buildx(
             "docker buildx inspect arm-native failed: ERROR: no builder \"arm-native\" found"
                 .to_string(),
-        );
+        ));
         let routes = vec![("arm-native".to_string(), vec![p("linux/arm64")])];
         let got = blocks(&routes, &facts("arm-native", err));
         assert_eq!(got.len(), 1);

@@ -7,6 +7,7 @@ mod buildx_version;
 mod credentials;
 mod disk;
 mod engine;
+pub mod findings;
 mod http;
 mod platforms;
 mod registry;

@@ -2,7 +2,6 @@
 //! run goes to the console pane.
 
 use crate::console::app::{App, Level};
-use crate::console::builder_report;
 use crate::console::clean::clean_report;
 use crate::console::keymap::Action;
 use crate::console::msg::Effect;
@@ -26,7 +25,7 @@ pub fn on_report(app: &mut App, report: Report) {
                 .any(|c| c.name == name && c.why == why && c.level != CheckLevel::Ok)
         })
     };
-    let old_warnings = builder_report::warnings(app);
+    let old_warnings = app.builder_warnings();
     // Logged once per change, so a refresh every few minutes does not repeat the same lines.
     for check in report.checks.iter().filter(|c| c.level != CheckLevel::Ok) {
         if seen(app, &check.name, &check.why) {
@@ -51,7 +50,7 @@ pub fn on_report(app: &mut App, report: Report) {
     app.doctor = Some(report);
     app.doctor_running = false;
     app.doctor_at = app.now;
-    let warnings = builder_report::warnings(app);
+    let warnings = app.builder_warnings();
     for w in warnings.iter().filter(|w| !old_warnings.contains(w)) {
         tracing::warn!("{w}");
     }

@@ -10,10 +10,10 @@ use ratatui::Frame;
 use super::doctor_checks;
 use super::text::hanging;
 use crate::console::app::App;
-use crate::console::builder_report::{findings, platforms_on, warnings, Severity};
 use crate::docker::builder::wanted_node_network;
 use crate::docker::builder_facts::{BuilderFacts, Found};
 use crate::docker::buildx::{Builder, Node};
+use crate::doctor::findings::{findings, platforms_on, Severity};
 use crate::model::platform::Platform;
 
 fn dim() -> Style {
@@ -36,7 +36,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     // What will make builds fail comes first, before a screenful of ok checks.
     let mut lines = Vec::new();
-    for w in warnings(app) {
+    for w in app.builder_warnings() {
         lines.extend(hanging(
             vec![Span::styled("⚠ ", warn_style())],
             &w,
@@ -103,7 +103,7 @@ fn builder_lines(app: &App, facts: &BuilderFacts, width: u16, lines: &mut Vec<Li
         ])),
     }
     // Its warnings head the pane; what could not be checked is said here.
-    for note in findings(app, facts)
+    for note in findings(&app.plan, app.wants_network_host, facts)
         .into_iter()
         .filter(|f| f.severity == Severity::Note)
     {
@@ -119,7 +119,7 @@ fn builder_lines(app: &App, facts: &BuilderFacts, width: u16, lines: &mut Vec<Li
 
 /// The columns sent to this builder, and whether a route sends them.
 fn serves(app: &App, name: &Option<String>) -> String {
-    let platforms = platforms_on(app, name);
+    let platforms = platforms_on(&app.plan, name);
     if platforms.is_empty() {
         return "no column: every platform is routed to another builder".into();
     }

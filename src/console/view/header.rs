@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::console::app::{App, EngineState};
-use crate::console::builder_report::builder_label;
+use crate::doctor::findings::builder_label;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let bold = Style::new().add_modifier(Modifier::BOLD);

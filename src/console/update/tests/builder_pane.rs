@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use super::status_text;
-use crate::console::builder_report::{findings, warnings, Severity};
 use crate::console::fixture::doctor::*;
 use crate::console::fixture::*;
 use crate::console::msg::{Effect, Msg};
 use crate::console::update::update;
 use crate::docker::builder_facts::{fill_from_listing, Found};
 use crate::docker::buildx::{parse_inspect, parse_ls_json};
+use crate::doctor::findings::{findings, Severity};
 use crate::doctor::{Check, Level as CheckLevel, Report};
 
 /// Observed with buildx 0.13.1: a docker-container node whose container runs something that
@@ -95,7 +95,7 @@ fn doctor_text_is_sanitized() {
 fn a_builder_that_refuses_host_networking_is_reported_with_the_fix() {
     let mut app = demo_app();
     update(&mut app, Msg::Doctor(multinode_report()));
-    let w = warnings(&app);
+    let w = app.builder_warnings();
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].contains("node rbx0 of builder rbx"), "{}", w[0]);
     assert!(
@@ -111,7 +111,7 @@ fn the_docker_driver_allows_host_networking() {
     let mut app = demo_app();
     update(&mut app, Msg::Doctor(default_builder_report()));
     assert_eq!(
-        warnings(&app),
+        app.builder_warnings(),
         ["no node of builder default lists linux/riscv64, which cells build for"]
     );
 }
@@ -125,8 +125,8 @@ fn a_remote_daemon_cannot_be_checked_so_it_is_not_warned_about() {
     facts.unknowns =
         vec!["builder rbx uses the remote driver, whose daemon flags buildx cannot see".into()];
     update(&mut app, Msg::Doctor(report_with(facts.clone())));
-    assert_eq!(warnings(&app), Vec::<String>::new());
-    let notes: Vec<String> = findings(&app, &facts)
+    assert_eq!(app.builder_warnings(), Vec::<String>::new());
+    let notes: Vec<String> = findings(&app.plan, app.wants_network_host, &facts)
         .into_iter()
         .filter(|f| f.severity == Severity::Note)
         .map(|f| f.text)
@@ -149,7 +149,7 @@ fn a_node_in_error_is_judged_on_the_flags_ls_reports() {
         &mut app,
         Msg::Doctor(report_with(undeclared(Some("agx-probe"), b, &[]))),
     );
-    let w = warnings(&app);
+    let w = app.builder_warnings();
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
         w[0].starts_with("node agx-probe0 of builder agx-probe: listing workers"),
@@ -163,12 +163,12 @@ fn a_node_in_error_without_flags_cannot_be_checked() {
     let b = parse_inspect(INSPECT_NODE_IN_ERROR).unwrap();
     let facts = undeclared(None, b, &[]);
     update(&mut app, Msg::Doctor(report_with(facts.clone())));
-    let w = warnings(&app);
+    let w = app.builder_warnings();
     assert!(
         !w.iter().any(|w| w.contains("network.host")),
         "no entitlement warning on flags buildx did not show: {w:?}"
     );
-    assert!(findings(&app, &facts)
+    assert!(findings(&app.plan, app.wants_network_host, &facts)
         .iter()
         .any(|f| f.severity == Severity::Note
             && f.text.contains("cannot be checked while it is in error")));
@@ -194,7 +194,7 @@ fn a_routed_builder_that_is_missing_names_its_columns() {
     missing.found = Found::Missing;
     report.builders.push(missing);
     update(&mut app, Msg::Doctor(report));
-    assert!(warnings(&app).contains(
+    assert!(app.builder_warnings().contains(
         &"builder arm-native does not exist, so cells for linux/arm64 cannot build".to_string()
     ));
 }

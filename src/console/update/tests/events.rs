@@ -265,12 +265,12 @@ fn the_engine_state_follows_pings() {
 fn a_builder_that_refuses_host_networking_is_reported() {
     let mut app = demo_app();
     update(&mut app, Msg::Doctor(multinode_report()));
-    let warnings = crate::console::builder_report::warnings(&app);
+    let warnings = app.builder_warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("node rbx0 of builder rbx"));
     assert!(status_text(&app).contains("builder"));
     update(&mut app, Msg::Doctor(default_builder_report()));
-    let warnings = crate::console::builder_report::warnings(&app);
+    let warnings = app.builder_warnings();
     assert!(
         !warnings.iter().any(|w| w.contains("network.host")),
         "the docker driver allows host networking: {warnings:?}"

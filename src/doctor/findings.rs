@@ -1,5 +1,6 @@
-//! What is wrong with the builders for this plan, in words: the builder pane shows it and its
-//! tab title flags it, so a configuration that cannot work is seen before builds fail on it.
+//! What is wrong with the builders for this plan, in words: the console's builder pane shows it
+//! and its tab title flags it, so a configuration that cannot work is seen before builds fail on
+//! it.
 //!
 //! Only what buildx actually shows is judged, as `docker::entitlement` does: a remote driver's
 //! daemon flags are invisible to buildx, and a node in error may show none, so those cases are
@@ -9,8 +10,9 @@ use crate::config::entitlement::NETWORK_HOST_FLAGS;
 use crate::docker::builder_facts::{BuilderFacts, Found};
 use crate::docker::buildx::Node;
 use crate::model::platform::Platform;
+use crate::plan::Plan;
 
-use super::app::App;
+use super::Report;
 
 pub fn builder_label(name: &Option<String>) -> String {
     match name {
@@ -20,9 +22,9 @@ pub fn builder_label(name: &Option<String>) -> String {
 }
 
 /// Platforms of the cells that build on `builder`.
-pub fn platforms_on(app: &App, builder: &Option<String>) -> Vec<Platform> {
+pub fn platforms_on(plan: &Plan, builder: &Option<String>) -> Vec<Platform> {
     let mut out: Vec<Platform> = Vec::new();
-    for cell in app.plan.cells.iter().filter(|c| &c.builder == builder) {
+    for cell in plan.cells.iter().filter(|c| &c.builder == builder) {
         if !out.contains(&cell.platform) {
             out.push(cell.platform.clone());
         }
@@ -45,20 +47,18 @@ pub struct Finding {
 }
 
 /// Every warning about every builder in use, for the tab title and the status line.
-pub fn warnings(app: &App) -> Vec<String> {
-    let Some(report) = &app.doctor else {
-        return Vec::new();
-    };
+/// `wants_network_host`: the matrix's builds ask for `--allow network.host`.
+pub fn warnings(plan: &Plan, wants_network_host: bool, report: &Report) -> Vec<String> {
     report
         .builders
         .iter()
-        .flat_map(|f| findings(app, f))
+        .flat_map(|f| findings(plan, wants_network_host, f))
         .filter(|f| f.severity == Severity::Warn)
         .map(|f| f.text)
         .collect()
 }
 
-pub fn findings(app: &App, facts: &BuilderFacts) -> Vec<Finding> {
+pub fn findings(plan: &Plan, wants_network_host: bool, facts: &BuilderFacts) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut warn = |text: String| {
         out.push(Finding {
@@ -67,7 +67,7 @@ pub fn findings(app: &App, facts: &BuilderFacts) -> Vec<Finding> {
         })
     };
     let label = facts.label();
-    let serves = platforms_on(app, &facts.name);
+    let serves = platforms_on(plan, &facts.name);
     let b = match &facts.found {
         Found::Present(b) => b,
         Found::Missing if serves.is_empty() => {
@@ -95,7 +95,7 @@ pub fn findings(app: &App, facts: &BuilderFacts) -> Vec<Finding> {
         }
     }
     let mut notes = Vec::new();
-    if app.wants_network_host {
+    if wants_network_host {
         if b.driver == "remote" {
             notes.push(format!(
                 "whether builder {} allows network.host cannot be checked: buildx cannot see a \
