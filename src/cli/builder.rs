@@ -5,7 +5,8 @@
 use std::io::Write;
 use std::process::Command;
 
-use crate::cli::doctor::{render_check, runtime};
+use super::doctor::render_check;
+use super::runtime;
 use crate::cli::exit::EXIT_USAGE;
 use crate::config::Matrix;
 use crate::docker::builder::{create_argv, rm_argv, wanted_node_network};

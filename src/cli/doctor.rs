@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use super::runtime;
 use crate::config::Matrix;
 use crate::doctor::{self, Check, Level, Report};
 
@@ -48,11 +49,4 @@ pub fn render_check(check: &Check) -> [String; 3] {
         format!("     why: {}", check.why),
         format!("     do:  {}", check.fix),
     ]
-}
-
-pub(crate) fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }

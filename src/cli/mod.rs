@@ -11,7 +11,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::{eyre, WrapErr};
-use color_eyre::Section;
 
 use crate::build::prepare::{prepare, Prepared, Selection};
 use crate::build::runner::BuildxRunner;
@@ -124,27 +123,26 @@ impl From<&SelectArgs> for Selection {
 /// that stops a command before it runs anything is printed with what to do, and exits 2.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    install_error_report();
+    // Panics get color-eyre's report; the console's own hook restores the terminal first.
+    let _ = color_eyre::install();
     match run(cli) {
         Ok(code) => code,
         Err(report) => {
-            eprintln!("error: {report:?}");
+            eprintln!("{}", error_text(&report));
             EXIT_USAGE
         }
     }
 }
 
-/// Reports name the problem and what to do; where in archgrid's source it was noticed, and the
-/// environment variables that show backtraces, are for its developers, not its users.
-fn install_error_report() {
-    let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut hook = color_eyre::config::HookBuilder::default()
-        .display_location_section(false)
-        .display_env_section(false);
-    if !colors {
-        hook = hook.theme(color_eyre::config::Theme::new());
-    }
-    let _ = hook.install();
+/// `error: outer: inner` and the hint lines the messages carry. A user acts on the words; a
+/// backtrace of where archgrid noticed the problem is for its developers, and stays out.
+pub fn error_text(report: &color_eyre::Report) -> String {
+    format!("error: {report:#}")
+}
+
+/// Appends what to do to an error's message, as every archgrid error says it.
+fn hint(e: impl std::fmt::Display, what_to_do: &str) -> color_eyre::Report {
+    eyre!("{e}\n  hint: {what_to_do}")
 }
 
 fn run(cli: Cli) -> color_eyre::Result<i32> {
@@ -203,8 +201,7 @@ async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Resul
     }
     let pre = crate::docker::preflight::check(&prep.matrix)
         .await
-        .map_err(|e| eyre!(e))
-        .wrap_err("the builder cannot run this matrix's builds")?;
+        .map_err(|e| eyre!(e))?;
     pre.notes.iter().for_each(|n| eprintln!("note: {n}"));
     for block in prep.refuse_blocked_columns().await {
         if headless {
@@ -216,7 +213,9 @@ async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Resul
 
 fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::Result<i32> {
     let facts = crate::docker::contexts::plan_facts();
-    let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
+    let prep = prepare(matrix, &facts, select)
+        .map_err(|e| eyre!(e))
+        .wrap_err("cannot plan the build")?;
     let prep = runtime().block_on(ready_to_build(prep, headless))?;
     if headless {
         Ok(runtime().block_on(async move {
@@ -226,25 +225,25 @@ fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::
     } else {
         match crate::console::run(prep, BuildxRunner::default()) {
             Ok(ending) => Ok(exit::of_console(ending)),
-            Err(crate::console::Error::Keys(e)) => Err(eyre!(e))
-                .wrap_err("the key bindings cannot be used")
-                .suggestion("fix [keys] in matrix.toml or the user keys file it names"),
-            Err(crate::console::Error::Start(e)) => Err(eyre!(e))
-                .wrap_err("the console cannot start")
-                .suggestion("run `archgrid build` for the headless build"),
+            Err(crate::console::Error::Keys(e)) => Err(eyre!("key bindings:\n{e}")),
+            Err(crate::console::Error::Start(e)) => Err(hint(
+                e,
+                "run `archgrid build` for the headless build, which needs no terminal",
+            )),
         }
     }
 }
 
 /// The engine answers and buildx is installed.
 pub(crate) async fn check_engine() -> color_eyre::Result<()> {
-    crate::docker::engine::ping()
-        .await
-        .map_err(|e| eyre!(e))
-        .suggestion("start the engine (scripts/lab up) or point DOCKER_HOST at one")?;
+    crate::docker::engine::ping().await.map_err(|e| {
+        hint(
+            e,
+            "start the engine (scripts/lab up) or point DOCKER_HOST at one",
+        )
+    })?;
     crate::docker::engine::buildx_version()
         .await
-        .map_err(|e| eyre!(e))
-        .suggestion("install docker-buildx (scripts/lab up does)")?;
+        .map_err(|e| hint(e, "install docker-buildx (scripts/lab up does)"))?;
     Ok(())
 }

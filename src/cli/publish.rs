@@ -297,7 +297,7 @@ pub fn export(matrix: Matrix, dir: PathBuf, platforms: Vec<Platform>) -> i32 {
     let report = match report {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e:?}");
+            eprintln!("{}", super::error_text(&e));
             return EXIT_USAGE;
         }
     };
