@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use support::lab::{self, fixture, fresh_tag};
 use support::tmux::Tmux;
@@ -31,6 +31,31 @@ fn buildx_processes() -> Vec<String> {
         .filter(|l| !l.contains("pgrep"))
         .map(str::to_string)
         .collect()
+}
+
+/// The buildx processes building `image` (the `docker buildx build` archgrid started and the
+/// plugin it runs both carry the image's tag).
+fn buildx_building(image: &str) -> Vec<String> {
+    buildx_processes()
+        .into_iter()
+        .filter(|l| l.contains(image))
+        .collect()
+}
+
+/// Milliseconds since the epoch, as state.json records when an attempt started.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// When each recorded attempt of `id` started, in milliseconds since the epoch.
+fn starts_ms(st: &serde_json::Value, id: &str) -> Vec<u64> {
+    st["cells"][id]["attempts"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["started"].as_u64()).collect())
+        .unwrap_or_default()
 }
 
 /// The selected cell is named in the log pane's border.
@@ -73,11 +98,29 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
     }
 
     // Cancel the running cell: rows are base, app, flaky, slow; slow builds only amd64.
+    let slow_image = format!("archgrid-test-console/slow:{tag}-amd64");
+    assert!(
+        !buildx_building(&slow_image).is_empty(),
+        "slow is shown running but no buildx builds it: {:?}",
+        buildx_processes()
+    );
     t.keys(&["j", "j", "j"]);
     t.wait_for("slow to be selected", Duration::from_secs(5), |s| {
         selected(s, "slow@linux/amd64")
     });
+    // Its buildx is gone within seconds of the key, not whenever the run ends.
+    let pressed = Instant::now();
     t.keys(&["c"]);
+    while !buildx_building(&slow_image).is_empty() {
+        assert!(
+            pressed.elapsed() < Duration::from_secs(5),
+            "slow's buildx still runs {:?} after `c`: {:?}",
+            pressed.elapsed(),
+            buildx_building(&slow_image)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("slow's buildx ended {:?} after `c`", pressed.elapsed());
     t.wait_for("slow to be canceled", Duration::from_secs(30), |s| {
         s.contains("■") && attempts(&state(dir.path()), "slow@linux/amd64") == 1
     });
@@ -98,11 +141,18 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
         selected(s, "flaky@linux/arm64")
     });
     let before = state(dir.path());
+    let flaky_retried_at = now_ms();
     t.keys(&["r"]);
     t.wait_for("flaky to go green", Duration::from_secs(90), |_| {
         state(dir.path())["cells"]["flaky@linux/arm64"]["status"] == "green"
     });
     let after = state(dir.path());
+    // The canceled cell stayed canceled: nothing builds it.
+    assert!(
+        buildx_building(&slow_image).is_empty(),
+        "retrying flaky started slow again: {:?}",
+        buildx_building(&slow_image)
+    );
     assert_eq!(
         attempts(&after, "flaky@linux/arm64"),
         attempts(&before, "flaky@linux/arm64") + 1
@@ -130,10 +180,51 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
     t.wait_for("slow to be selected", Duration::from_secs(5), |s| {
         selected(s, "slow@linux/amd64")
     });
+    let slow_retried_at = now_ms();
     t.keys(&["r"]);
     t.wait_for("every cell green", Duration::from_secs(120), |s| {
         s.contains("6/6 green")
     });
+
+    // Each cell was built exactly as often as the story says: once, except the two that were
+    // retried, and each retry started only after its own `r`.
+    let built = state(dir.path());
+    let outcomes = |id: &str| -> Vec<String> {
+        built["cells"][id]["attempts"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|r| r["outcome"].as_str().unwrap_or("?").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (id, want) in [
+        ("base@linux/amd64", vec!["green"]),
+        ("base@linux/arm64", vec!["green"]),
+        ("app@linux/amd64", vec!["green"]),
+        ("app@linux/arm64", vec!["green"]),
+        ("flaky@linux/arm64", vec!["failed", "green"]),
+        ("slow@linux/amd64", vec!["canceled", "green"]),
+    ] {
+        assert_eq!(attempts(&built, id), want.len(), "{id}: {built}");
+        assert_eq!(outcomes(id), want, "{id}: {built}");
+    }
+    assert_eq!(
+        built["cells"].as_object().map(|c| c.len()),
+        Some(6),
+        "{built}"
+    );
+    let flaky_starts = starts_ms(&built, "flaky@linux/arm64");
+    assert!(
+        flaky_starts[1] >= flaky_retried_at,
+        "flaky's second attempt started before its `r`: {flaky_starts:?} < {flaky_retried_at}"
+    );
+    let slow_starts = starts_ms(&built, "slow@linux/amd64");
+    assert!(
+        slow_starts[1] >= slow_retried_at,
+        "slow's second attempt started before its own `r`: {slow_starts:?} < {slow_retried_at}"
+    );
 
     // Publish: a confirm popup lists each manifest list, then every row is marked.
     t.keys(&["p"]);

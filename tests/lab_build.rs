@@ -2,12 +2,54 @@
 
 mod support;
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
 use support::fault_proxy::{Fault, FaultProxy};
 use support::lab::{self, archgrid, docker, fixture, fresh_tag};
 
 fn state(dir: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join(".archgrid/state.json")).expect("state.json");
     serde_json::from_str(&text).unwrap()
+}
+
+/// Gives the demo copy in `dir` its own copy of `component`'s build context, so a test can change
+/// files inside that context; the demo's other contexts stay in the repository.
+fn own_context(dir: &Path, component: &str) {
+    let src = lab::repo().join("assets/demo").join(component);
+    lab::copy_dir(&src, &dir.join(component));
+    let matrix = dir.join("matrix.toml");
+    let text = std::fs::read_to_string(&matrix).unwrap();
+    let from = format!("context = \"{}\"\n", src.display());
+    assert!(text.contains(&from), "no {from:?} in\n{text}");
+    let text = text.replace(&from, &format!("context = \"{component}\"\n"));
+    std::fs::write(&matrix, text).unwrap();
+}
+
+/// The cells (`component platform`) that a headless run reported with a status line starting
+/// with `what`.
+fn cells_that(out: &lab::Output, what: &str) -> BTreeSet<String> {
+    out.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix('[')?.split_once("] "))
+        .filter(|(_, rest)| rest.starts_with(what))
+        .map(|(cell, _)| cell.to_string())
+        .collect()
+}
+
+fn cells(list: &[&str]) -> BTreeSet<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Attempts recorded for every cell in state.json, by cell id.
+fn attempt_counts(dir: &Path) -> Vec<(String, usize)> {
+    let st = state(dir);
+    st["cells"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, rec)| (id.clone(), rec["attempts"].as_array().map_or(0, Vec::len)))
+        .collect()
 }
 
 /// The architecture in the config of a pushed image.
@@ -54,6 +96,9 @@ fn demo_builds_green_and_pushes_every_arch() {
     lab::ensure();
     let tag = fresh_tag("demo");
     let dir = fixture("demo", &tag);
+    // Contexts this test changes files in are copies; the others stay in the repository.
+    own_context(dir.path(), "base");
+    own_context(dir.path(), "frontend");
     // without the cache, so the RUN steps really execute in this run
     let out = archgrid(dir.path(), &["build", "--no-cache"]);
     assert_eq!(out.code, 0, "{}", out.all());
@@ -105,12 +150,49 @@ fn demo_builds_green_and_pushes_every_arch() {
     );
     assert!(!again.stdout.contains("started"), "{}", again.all());
 
-    // a change to one component's context rebuilds it and what is built on it, nothing else
-    std::fs::write(dir.path().join("touch"), "x").unwrap();
-    let only = archgrid(
-        dir.path(),
-        &["build", "--only", "gateway@linux/arm64", "--force"],
+    // A new file inside one component's context rebuilds it and what is built on it, on every
+    // platform; every other cell is skipped.
+    std::fs::write(dir.path().join("frontend/site/extra.html"), "<p>x</p>\n").unwrap();
+    let changed = archgrid(dir.path(), &["build"]);
+    assert_eq!(changed.code, 0, "{}", changed.all());
+    assert!(
+        changed.stdout.contains("10/10 cells green"),
+        "{}",
+        changed.all()
     );
+    assert_eq!(
+        cells_that(&changed, "started "),
+        cells(&[
+            "frontend linux/amd64",
+            "frontend linux/arm64",
+            "gateway linux/amd64",
+            "gateway linux/arm64",
+        ]),
+        "{}",
+        changed.all()
+    );
+    assert_eq!(
+        cells_that(&changed, "up to date, skipped"),
+        cells(&[
+            "base linux/amd64",
+            "base linux/arm64",
+            "app linux/amd64",
+            "app linux/arm64",
+            "worker linux/amd64",
+            "worker linux/arm64",
+        ]),
+        "{}",
+        changed.all()
+    );
+    for (id, n) in attempt_counts(dir.path()) {
+        let rebuilt = id.starts_with("frontend@") || id.starts_with("gateway@");
+        assert_eq!(n, if rebuilt { 2 } else { 1 }, "{id}");
+    }
+
+    // A change to the base's context, built only for what one cell needs and without --force:
+    // the base and everything between it and that cell rebuild on that platform, nothing else.
+    std::fs::write(dir.path().join("base/touch"), "x").unwrap();
+    let only = archgrid(dir.path(), &["build", "--only", "gateway@linux/arm64"]);
     assert_eq!(only.code, 0, "{}", only.all());
     let started: Vec<&str> = only
         .stdout
@@ -122,6 +204,50 @@ fn demo_builds_green_and_pushes_every_arch() {
         started.iter().all(|l| l.contains("linux/arm64")),
         "{}",
         only.all()
+    );
+    assert_eq!(
+        cells_that(&only, "started "),
+        cells(&[
+            "base linux/arm64",
+            "frontend linux/arm64",
+            "gateway linux/arm64"
+        ]),
+        "{}",
+        only.all()
+    );
+    assert!(
+        cells_that(&only, "up to date, skipped").is_empty(),
+        "{}",
+        only.all()
+    );
+
+    // The next full run rebuilds what the base change reaches and the --only run left out: the
+    // whole amd64 column, and the arm64 cells that are built on the base but were not selected.
+    let rest = archgrid(dir.path(), &["build"]);
+    assert_eq!(rest.code, 0, "{}", rest.all());
+    assert_eq!(
+        cells_that(&rest, "started "),
+        cells(&[
+            "base linux/amd64",
+            "app linux/amd64",
+            "app linux/arm64",
+            "worker linux/amd64",
+            "worker linux/arm64",
+            "frontend linux/amd64",
+            "gateway linux/amd64",
+        ]),
+        "{}",
+        rest.all()
+    );
+    assert_eq!(
+        cells_that(&rest, "up to date, skipped"),
+        cells(&[
+            "base linux/arm64",
+            "frontend linux/arm64",
+            "gateway linux/arm64"
+        ]),
+        "{}",
+        rest.all()
     );
 }
 

@@ -233,6 +233,9 @@ fn a_node_container_on_the_bridge_is_drift_that_recreate_fixes() {
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stderr.contains(&drift), "{}", out.all());
 
+    // The old builder was made with the declared settings; with them gone from its record,
+    // a builder that has them after --recreate can only be the one --recreate made.
+    strip_node_settings(&b.name);
     let out = archgrid(dir.path(), &["builder", "create", "--recreate"]);
     assert!(
         out.stdout
@@ -241,6 +244,7 @@ fn a_node_container_on_the_bridge_is_drift_that_recreate_fixes() {
         out.all()
     );
     bootstrapped_or_registered(&out, &b.name);
+    assert_declared_node(&b, &out);
     let out = archgrid(dir.path(), &["builder", "inspect"]);
     assert!(!out.stdout.contains("differs"), "{}", out.all());
     assert!(
@@ -248,6 +252,97 @@ fn a_node_container_on_the_bridge_is_drift_that_recreate_fixes() {
         "{}",
         out.all()
     );
+}
+
+/// Leaves builder `name` registered but with no driver options, daemon flags or platforms on
+/// any of its nodes.
+fn strip_node_settings(name: &str) {
+    let path = buildx_dir().join("instances").join(name);
+    let mut record = builder_record(name);
+    for node in record["Nodes"].as_array_mut().unwrap() {
+        for key in ["DriverOpts", "Flags", "Platforms"] {
+            node[key] = serde_json::Value::Null;
+        }
+    }
+    std::fs::write(&path, record.to_string()).unwrap();
+    let inspect = docker(&["buildx", "inspect", name]);
+    assert_eq!(inspect.code, 0, "{}", inspect.all());
+    for gone in ["Driver Options:", "BuildKit daemon flags:", "Platforms:"] {
+        assert!(!inspect.stdout.contains(gone), "{gone}\n{}", inspect.all());
+    }
+}
+
+/// buildx's stored record of builder `name`: its driver and each node's configuration.
+fn builder_record(name: &str) -> serde_json::Value {
+    let path = buildx_dir().join("instances").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", path.display()))
+}
+
+/// The builder after `--recreate` (whose output is `out`) is a new one made as matrix.toml
+/// declares: one node with the declared driver options, daemon flags and platforms, and the
+/// old node's container is gone with the old builder.
+fn assert_declared_node(b: &TestBuilder, out: &support::lab::Output) {
+    let record = builder_record(&b.name);
+    assert_eq!(
+        record["Driver"],
+        "docker-container",
+        "{record}\n{}",
+        out.all()
+    );
+    let nodes = record["Nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 1, "{record}\n{}", out.all());
+    let node = &nodes[0];
+    assert_eq!(node["Name"], b.node(), "{record}");
+    assert_eq!(
+        node["DriverOpts"],
+        serde_json::json!({ "network": "host" }),
+        "{record}\n{}",
+        out.all()
+    );
+    assert_eq!(
+        node["Flags"],
+        serde_json::json!(["--allow-insecure-entitlement", "network.host"]),
+        "{record}\n{}",
+        out.all()
+    );
+    assert_eq!(
+        node["Platforms"],
+        serde_json::json!([
+            { "architecture": "amd64", "os": "linux" },
+            { "architecture": "arm64", "os": "linux" }
+        ]),
+        "{record}\n{}",
+        out.all()
+    );
+    // buildx reads the same record back.
+    let inspect = docker(&["buildx", "inspect", &b.name]);
+    assert_eq!(inspect.code, 0, "{}", inspect.all());
+    for line in [
+        "Driver:        docker-container".to_string(),
+        format!("Name:                  {}\n", b.node()),
+        "Driver Options:        network=\"host\"".to_string(),
+        "BuildKit daemon flags: --allow-insecure-entitlement network.host".to_string(),
+        "Platforms:             linux/amd64*, linux/arm64*".to_string(),
+    ] {
+        assert!(inspect.stdout.contains(&line), "{line}\n{}", inspect.all());
+    }
+    // The stand-in on the bridge went with the old builder; a node container now could only
+    // be one the new builder started, on the host network.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let found = rt.block_on(async {
+        let engine = container::connect().unwrap();
+        container::inspect(&engine, &b.node()).await
+    });
+    if let Some(c) = found.unwrap() {
+        assert_ne!(
+            c.image.as_deref(),
+            Some(FAKE_BUILDKIT),
+            "{c:?}\n{}",
+            out.all()
+        );
+        assert_eq!(c.network_mode.as_deref(), Some("host"), "{c:?}");
+    }
 }
 
 /// `--bootstrap` cannot succeed here (no BuildKit image can be pulled); the builder is

@@ -1,6 +1,7 @@
 //! The scheduler with a fake runner: order, bounds, retries, blocking, commands.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,6 +15,7 @@ use archgrid::model::platform::Platform;
 use archgrid::model::{CellStatus, Outcome};
 use archgrid::plan::{Cell, Plan};
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 /// What the fake does for one attempt of one cell.
 #[derive(Clone)]
@@ -195,6 +197,28 @@ struct Run {
     events: Vec<Event>,
 }
 
+/// How long a test may wait on the scheduler, in the test's clock: far more than any test's
+/// builds and backoffs take. The tests run with time paused, so when the scheduler waits for
+/// something that will never come, the clock jumps straight to the deadline and the test fails
+/// at once instead of hanging.
+const BOUND: Duration = Duration::from_secs(300);
+
+fn deadline() -> Instant {
+    Instant::now() + BOUND
+}
+
+/// Awaits `fut` until `deadline` at the latest; past it, fails saying what it was waiting for.
+async fn by<T>(
+    deadline: Instant,
+    what: impl FnOnce() -> String,
+    fut: impl Future<Output = T>,
+) -> T {
+    match tokio::time::timeout_at(deadline, fut).await {
+        Ok(value) => value,
+        Err(_) => panic!("still waiting after {BOUND:?} for {}", what()),
+    }
+}
+
 /// Drives the scheduler until it settles, sending `commands` when `when` matches an event.
 async fn run_until_settled(
     plan: Plan,
@@ -212,7 +236,15 @@ async fn run_until_settled(
     );
     let mut statuses = vec![CellStatus::Queued; n];
     let mut events = Vec::new();
-    while let Some(ev) = handle.events.recv().await {
+    let until = deadline();
+    loop {
+        let ev = by(
+            until,
+            || format!("the scheduler to settle; cells stand at {statuses:?}"),
+            handle.events.recv(),
+        )
+        .await
+        .expect("the scheduler ended before it settled");
         if let Event::Status { cell, status } = &ev {
             statuses[*cell] = status.clone();
         }
@@ -225,7 +257,13 @@ async fn run_until_settled(
     }
     drop(handle.commands);
     drop(handle.events);
-    handle.task.await.unwrap();
+    by(
+        until,
+        || "the scheduler task to end once the front end is gone".into(),
+        handle.task,
+    )
+    .await
+    .unwrap();
     Run { statuses, events }
 }
 
@@ -492,7 +530,14 @@ async fn retry_rebuilds_one_cell_and_unblocks_its_dependents() {
     );
     let mut statuses = vec![CellStatus::Queued; n];
     let mut settles = 0;
-    while let Some(ev) = handle.events.recv().await {
+    let until = deadline();
+    while let Some(ev) = by(
+        until,
+        || format!("settle {} of 2; cells stand at {statuses:?}", settles + 1),
+        handle.events.recv(),
+    )
+    .await
+    {
         match ev {
             Event::Status { cell, status } => statuses[cell] = status,
             Event::Settled => {
@@ -535,7 +580,14 @@ async fn rebuild_without_cache_passes_the_option() {
         None,
     );
     let mut settles = 0;
-    while let Some(ev) = handle.events.recv().await {
+    let until = deadline();
+    while let Some(ev) = by(
+        until,
+        || format!("settle {} of 2 around the rebuild", settles + 1),
+        handle.events.recv(),
+    )
+    .await
+    {
         if matches!(ev, Event::Settled) {
             settles += 1;
             if settles == 1 {
@@ -571,7 +623,19 @@ async fn pause_holds_new_starts_until_resume() {
     );
     handle.commands.send(Command::Pause).unwrap();
     let mut paused_seen = false;
-    while let Some(ev) = handle.events.recv().await {
+    let until = deadline();
+    while let Some(ev) = by(
+        until,
+        || {
+            format!(
+                "the grid to settle while paused or after resume ({} started)",
+                log.lock().unwrap().started.len()
+            )
+        },
+        handle.events.recv(),
+    )
+    .await
+    {
         match ev {
             Event::Paused(true) => paused_seen = true,
             Event::Settled => {

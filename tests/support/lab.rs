@@ -148,7 +148,8 @@ pub fn fixture(name: &str, tag: &str) -> tempfile::TempDir {
     dir
 }
 
-fn copy_dir(src: &Path, dst: &Path) {
+/// Copies the tree at `src` to `dst`, leaving out any `.archgrid` state.
+pub fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for entry in std::fs::read_dir(src).unwrap().flatten() {
         let to = dst.join(entry.file_name());
