@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use archgrid::cli::Select;
+use archgrid::build::prepare::{prepare, Prepared, Selection};
+use archgrid::build::state::StateStore;
 use archgrid::config::Matrix;
-use archgrid::prepare::{prepare, Prepared};
-use archgrid::scheduler::CellStatus;
-use archgrid::state::StateStore;
+use archgrid::model::CellStatus;
+use archgrid::plan::Facts;
 
 /// `base` ← `app` ← `edge` on two platforms, and `solo` on its own. `app`'s Dockerfile lives
 /// outside its context, so a change to it is not also a change to the context.
@@ -96,8 +96,8 @@ fn edit(root: &Path, path: &str, from: &str, to: &str) {
     write(root, path, &text.replacen(from, to, 1));
 }
 
-fn select(only: &[&str]) -> Select {
-    Select {
+fn select(only: &[&str]) -> Selection {
+    Selection {
         only: only.iter().map(|s| s.to_string()).collect(),
         force: false,
         no_cache: false,
@@ -111,7 +111,7 @@ fn prepared(dir: &Path) -> Prepared {
 
 fn prepared_only(dir: &Path, only: &[&str]) -> Prepared {
     let matrix = Matrix::load(&dir.join("matrix.toml")).unwrap_or_else(|e| panic!("{e}"));
-    prepare(matrix, &select(only)).unwrap()
+    prepare(matrix, &Facts::default(), &select(only)).unwrap()
 }
 
 /// Each cell's starting status by id: "queued", "up to date" or "not selected".
@@ -185,6 +185,8 @@ fn record_green(prep: &mut Prepared) {
             );
         }
     }
+    // The scheduler's writes reach the file off its task; a run is over once they are there.
+    prep.state.flush();
 }
 
 /// A fresh project whose every cell is green for its current inputs.
@@ -224,7 +226,8 @@ fn an_unchanged_matrix_skips_every_cell() {
     let matrix = Matrix::load(&dir.path().join("matrix.toml")).unwrap();
     let forced = prepare(
         matrix,
-        &Select {
+        &Facts::default(),
+        &Selection {
             only: vec![],
             force: true,
             no_cache: false,
