@@ -5,20 +5,18 @@ mod support;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use archgrid::build::state::StateFile;
+use archgrid::model::{Outcome, RecordedStatus};
 use support::lab::{self, fixture, fresh_tag};
+use support::state::{outcomes, status};
 use support::tmux::Tmux;
 
-fn state(dir: &std::path::Path) -> serde_json::Value {
-    std::fs::read_to_string(dir.join(".archgrid/state.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(serde_json::Value::Null)
+fn state(dir: &std::path::Path) -> StateFile {
+    support::state::read(dir)
 }
 
-fn attempts(st: &serde_json::Value, id: &str) -> usize {
-    st["cells"][id]["attempts"]
-        .as_array()
-        .map_or(0, |a| a.len())
+fn attempts(st: &StateFile, id: &str) -> usize {
+    support::state::attempts(st, id).len()
 }
 
 fn buildx_processes() -> Vec<String> {
@@ -51,11 +49,11 @@ fn now_ms() -> u64 {
 }
 
 /// When each recorded attempt of `id` started, in milliseconds since the epoch.
-fn starts_ms(st: &serde_json::Value, id: &str) -> Vec<u64> {
-    st["cells"][id]["attempts"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|r| r["started"].as_u64()).collect())
-        .unwrap_or_default()
+fn starts_ms(st: &StateFile, id: &str) -> Vec<u64> {
+    support::state::attempts(st, id)
+        .iter()
+        .map(|a| a.started.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64)
+        .collect()
 }
 
 /// The selected cell is named in the log pane's border.
@@ -81,20 +79,24 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
             let st = state(dir.path());
             s.contains("✘")
                 && s.contains("RUN echo \"slow: started")
-                && st["cells"]["app@linux/amd64"]["status"] == "green"
-                && st["cells"]["app@linux/arm64"]["status"] == "green"
+                && status(&st, "app@linux/amd64") == Some(RecordedStatus::Green)
+                && status(&st, "app@linux/arm64") == Some(RecordedStatus::Green)
         },
     );
     assert!(screen.contains("archgrid console"), "{screen}");
     let st = state(dir.path());
-    assert_eq!(st["cells"]["flaky@linux/arm64"]["status"], "failed", "{st}");
+    assert_eq!(
+        status(&st, "flaky@linux/arm64"),
+        Some(RecordedStatus::Failed),
+        "{st:?}"
+    );
     for id in [
         "base@linux/amd64",
         "base@linux/arm64",
         "app@linux/amd64",
         "app@linux/arm64",
     ] {
-        assert_eq!(st["cells"][id]["status"], "green", "{id}: {st}");
+        assert_eq!(status(&st, id), Some(RecordedStatus::Green), "{id}: {st:?}");
     }
 
     // Cancel the running cell: rows are base, app, flaky, slow; slow builds only amd64.
@@ -126,12 +128,13 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
     });
     let canceled = state(dir.path());
     assert_eq!(
-        canceled["cells"]["slow@linux/amd64"]["status"], "canceled",
-        "{canceled}"
+        status(&canceled, "slow@linux/amd64"),
+        Some(RecordedStatus::Canceled),
+        "{canceled:?}"
     );
     assert_eq!(
-        canceled["cells"]["slow@linux/amd64"]["attempts"][0]["outcome"],
-        "canceled"
+        outcomes(&canceled, "slow@linux/amd64").first(),
+        Some(&Outcome::Canceled)
     );
 
     // Fix flaky and retry just that cell.
@@ -144,7 +147,7 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
     let flaky_retried_at = now_ms();
     t.keys(&["r"]);
     t.wait_for("flaky to go green", Duration::from_secs(90), |_| {
-        state(dir.path())["cells"]["flaky@linux/arm64"]["status"] == "green"
+        status(&state(dir.path()), "flaky@linux/arm64") == Some(RecordedStatus::Green)
     });
     let after = state(dir.path());
     // The canceled cell stayed canceled: nothing builds it.
@@ -167,12 +170,9 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
         assert_eq!(
             attempts(&after, id),
             attempts(&before, id),
-            "{id} was rebuilt: {after}"
+            "{id} was rebuilt: {after:?}"
         );
-        assert_eq!(
-            after["cells"][id]["status"], before["cells"][id]["status"],
-            "{id}"
-        );
+        assert_eq!(status(&after, id), status(&before, id), "{id}");
     }
 
     // Retry the canceled cell too; then every cell is green.
@@ -189,32 +189,19 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
     // Each cell was built exactly as often as the story says: once, except the two that were
     // retried, and each retry started only after its own `r`.
     let built = state(dir.path());
-    let outcomes = |id: &str| -> Vec<String> {
-        built["cells"][id]["attempts"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|r| r["outcome"].as_str().unwrap_or("?").to_string())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    use Outcome::{Canceled, Failed, Green};
     for (id, want) in [
-        ("base@linux/amd64", vec!["green"]),
-        ("base@linux/arm64", vec!["green"]),
-        ("app@linux/amd64", vec!["green"]),
-        ("app@linux/arm64", vec!["green"]),
-        ("flaky@linux/arm64", vec!["failed", "green"]),
-        ("slow@linux/amd64", vec!["canceled", "green"]),
+        ("base@linux/amd64", vec![Green]),
+        ("base@linux/arm64", vec![Green]),
+        ("app@linux/amd64", vec![Green]),
+        ("app@linux/arm64", vec![Green]),
+        ("flaky@linux/arm64", vec![Failed, Green]),
+        ("slow@linux/amd64", vec![Canceled, Green]),
     ] {
-        assert_eq!(attempts(&built, id), want.len(), "{id}: {built}");
-        assert_eq!(outcomes(id), want, "{id}: {built}");
+        assert_eq!(attempts(&built, id), want.len(), "{id}: {built:?}");
+        assert_eq!(outcomes(&built, id), want, "{id}: {built:?}");
     }
-    assert_eq!(
-        built["cells"].as_object().map(|c| c.len()),
-        Some(6),
-        "{built}"
-    );
+    assert_eq!(built.cells.len(), 6, "{built:?}");
     let flaky_starts = starts_ms(&built, "flaky@linux/arm64");
     assert!(
         flaky_starts[1] >= flaky_retried_at,
@@ -263,9 +250,10 @@ fn console_builds_cancels_retries_one_cell_publishes_and_quits_clean() {
         assert_eq!(got, platforms, "{list}");
         for m in index["manifests"].as_array().unwrap() {
             let arch = m["platform"]["architecture"].as_str().unwrap();
-            let cell =
-                state(dir.path())["cells"][format!("{component}@linux/{arch}")]["digest"].clone();
-            assert_eq!(m["digest"], cell, "{list} {arch}");
+            let st = state(dir.path());
+            let cell = support::state::record(&st, &format!("{component}@linux/{arch}"))
+                .and_then(|r| r.digest.clone());
+            assert_eq!(m["digest"].as_str(), cell.as_deref(), "{list} {arch}");
         }
     }
 

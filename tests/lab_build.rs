@@ -5,12 +5,17 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use archgrid::build::state::StateFile;
+use archgrid::model::{FailureClass, Outcome, RecordedStatus};
 use support::fault_proxy::{Fault, FaultProxy};
 use support::lab::{self, archgrid, docker, fixture, fresh_tag};
 
-fn state(dir: &std::path::Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join(".archgrid/state.json")).expect("state.json");
-    serde_json::from_str(&text).unwrap()
+fn state(dir: &std::path::Path) -> StateFile {
+    assert!(
+        dir.join(".archgrid/state.json").is_file(),
+        "the run wrote no state.json"
+    );
+    support::state::read(dir)
 }
 
 /// Gives the demo copy in `dir` its own copy of `component`'s build context, so a test can change
@@ -43,12 +48,10 @@ fn cells(list: &[&str]) -> BTreeSet<String> {
 
 /// Attempts recorded for every cell in state.json, by cell id.
 fn attempt_counts(dir: &Path) -> Vec<(String, usize)> {
-    let st = state(dir);
-    st["cells"]
-        .as_object()
-        .unwrap()
+    state(dir)
+        .cells
         .iter()
-        .map(|(id, rec)| (id.clone(), rec["attempts"].as_array().map_or(0, Vec::len)))
+        .map(|(id, rec)| (id.clone(), rec.attempts.len()))
         .collect()
 }
 
@@ -131,10 +134,10 @@ fn demo_builds_green_and_pushes_every_arch() {
     );
     // every cell recorded its digest
     let st = state(dir.path());
-    for (id, rec) in st["cells"].as_object().unwrap() {
-        assert_eq!(rec["status"], "green", "{id}");
+    for (id, rec) in &st.cells {
+        assert_eq!(rec.status, Some(RecordedStatus::Green), "{id}");
         assert!(
-            rec["digest"].as_str().unwrap().starts_with("sha256:"),
+            rec.digest.as_deref().unwrap().starts_with("sha256:"),
             "{id}"
         );
     }
@@ -259,27 +262,18 @@ fn a_failure_blocks_only_its_dependents_and_is_tried_once() {
     let out = archgrid(dir.path(), &["build"]);
     assert_eq!(out.code, 1, "{}", out.all());
     let st = state(dir.path());
-    let status = |id: &str| {
-        st["cells"][id]["status"]
-            .as_str()
-            .unwrap_or("absent")
-            .to_string()
-    };
+    let status = |id: &str| support::state::status(&st, id);
     for p in ["linux/amd64", "linux/arm64"] {
-        assert_eq!(status(&format!("base@{p}")), "green");
-        assert_eq!(status(&format!("solo@{p}")), "green");
-        assert_eq!(status(&format!("broken@{p}")), "failed");
-        assert_eq!(status(&format!("child@{p}")), "blocked");
+        assert_eq!(status(&format!("base@{p}")), Some(RecordedStatus::Green));
+        assert_eq!(status(&format!("solo@{p}")), Some(RecordedStatus::Green));
+        assert_eq!(status(&format!("broken@{p}")), Some(RecordedStatus::Failed));
+        assert_eq!(status(&format!("child@{p}")), Some(RecordedStatus::Blocked));
         // permanent: exactly one attempt
-        let attempts = st["cells"][format!("broken@{p}")]["attempts"]
-            .as_array()
-            .unwrap();
+        let attempts = support::state::attempts(&st, &format!("broken@{p}"));
         assert_eq!(attempts.len(), 1, "{attempts:?}");
-        assert_eq!(attempts[0]["class"], "permanent");
+        assert_eq!(attempts[0].class, Some(FailureClass::Permanent));
         // the blocked cell never ran
-        assert!(st["cells"][format!("child@{p}")]["attempts"]
-            .as_array()
-            .is_none_or(|a| a.is_empty()));
+        assert!(support::state::attempts(&st, &format!("child@{p}")).is_empty());
     }
     assert!(
         out.stdout
@@ -408,13 +402,11 @@ fn a_transient_registry_failure_is_retried_until_green() {
         out.all()
     );
     let st = state(dir.path());
-    let attempts = st["cells"]["hello@linux/arm64"]["attempts"]
-        .as_array()
-        .unwrap();
+    let attempts = support::state::attempts(&st, "hello@linux/arm64");
     assert_eq!(attempts.len(), 3, "{attempts:?}");
-    assert_eq!(attempts[0]["class"], "transient");
-    assert_eq!(attempts[0]["retried"], true);
-    assert_eq!(attempts[2]["outcome"], "green");
+    assert_eq!(attempts[0].class, Some(FailureClass::Transient));
+    assert!(attempts[0].retried);
+    assert_eq!(attempts[2].outcome, Outcome::Green);
     drop(proxy);
 }
 

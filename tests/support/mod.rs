@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 pub mod fault_proxy;
 pub mod lab;
+pub mod state;
 pub mod tmux;

@@ -273,16 +273,16 @@ mod tests {
             file.cells["web@linux/amd64"].status,
             Some(RecordedStatus::Blocked)
         );
-        // Written again, the words are the ones that were read.
+        // Written again, a record reads exactly as it was read.
+        let original: serde_json::Value = serde_json::from_str(text).unwrap();
         let again = serde_json::to_value(&file).unwrap();
-        assert_eq!(again["cells"]["app@linux/amd64"]["status"], "green");
         assert_eq!(
-            again["cells"]["app@linux/amd64"]["attempts"][0]["outcome"],
-            "green"
+            again["cells"]["app@linux/amd64"],
+            original["cells"]["app@linux/amd64"]
         );
         assert_eq!(
-            again["cells"]["api@linux/arm64"]["attempts"][0]["class"],
-            "transient"
+            again["cells"]["api@linux/arm64"]["attempts"],
+            original["cells"]["api@linux/arm64"]["attempts"]
         );
     }
 
