@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use archgrid::docker::container;
+use archgrid::docker::container::{self, ContainerState};
 use support::lab::{self, archgrid, docker, fixture, fresh_tag};
 
 const FAKE_BUILDKIT: &str = "localhost/archgrid-test/fake-buildkit:1";
@@ -157,7 +157,7 @@ fn a_node_container_network_is_read_through_the_engine_api() {
     let c = found.unwrap().expect("the node container exists");
     assert_eq!(c.name, b.container());
     assert_eq!(c.network_mode.as_deref(), Some("host"));
-    assert_eq!(c.status, "running");
+    assert_eq!(c.status, Some(ContainerState::RUNNING));
     assert_eq!(c.image.as_deref(), Some(FAKE_BUILDKIT));
 
     let dir = fixture("demo", &fresh_tag("builder-host"));

@@ -11,7 +11,7 @@ use crate::cli::exit::EXIT_USAGE;
 use crate::config::Matrix;
 use crate::docker::builder::{create_argv, rm_argv, wanted_node_network};
 use crate::docker::builder_facts::{self, BuilderFacts, Found};
-use crate::docker::buildx::Node;
+use crate::docker::buildx::{Node, NodeStatus};
 use crate::doctor::{self, Level};
 use crate::model::text::docker_command_line;
 
@@ -178,10 +178,9 @@ pub fn describe(facts: &BuilderFacts) -> Vec<String> {
 
 fn describe_node(facts: &BuilderFacts, node: &Node) -> Vec<String> {
     let mut lines = vec![format!("  node {} at {}", node.name, node.endpoint)];
-    let status = if node.status.is_empty() {
-        "unknown"
-    } else {
-        &node.status
+    let status = match &node.status {
+        NodeStatus::Unknown => "unknown".to_string(),
+        known => known.to_string(),
     };
     lines.push(format!("    status:         {status}"));
     lines.push(format!(
@@ -234,7 +233,7 @@ fn describe_node(facts: &BuilderFacts, node: &Node) -> Vec<String> {
         Some(c) => lines.push(format!(
             "    container:      {} {}, network {}, image {}",
             c.name,
-            c.status,
+            c.status_word(),
             c.network_mode.as_deref().unwrap_or("?"),
             c.image.as_deref().unwrap_or("?")
         )),

@@ -3,7 +3,7 @@
 //! through `sanitize_line` here, before it is stored for drawing.
 
 use crate::docker::builder_facts::{BuilderFacts, Found};
-use crate::docker::buildx::{Builder, Node};
+use crate::docker::buildx::{Builder, Node, NodeStatus};
 use crate::docker::container::NodeContainer;
 use crate::docker::drift::Difference;
 use crate::docker::entitlement::Refusal;
@@ -67,7 +67,10 @@ fn clean_node(n: Node) -> Node {
     Node {
         name: clean(&n.name),
         endpoint: clean(&n.endpoint),
-        status: clean(&n.status),
+        status: match n.status {
+            NodeStatus::Other(word) => NodeStatus::Other(clean(&word)),
+            known => known,
+        },
         buildkit: n.buildkit.as_deref().map(clean),
         platforms: n.platforms.iter().map(|p| clean(p)).collect(),
         driver_opts: clean_pairs(n.driver_opts),
@@ -91,7 +94,7 @@ fn clean_container(c: NodeContainer) -> NodeContainer {
     NodeContainer {
         node: clean(&c.node),
         name: clean(&c.name),
-        status: clean(&c.status),
+        status: c.status,
         network_mode: c.network_mode.as_deref().map(clean),
         image: c.image.as_deref().map(clean),
     }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::buildx::{self, Builder, InspectError};
+use super::buildx::{self, Builder, InspectError, NodeStatus};
 use super::container::{self, NodeContainer};
 use super::drift::{self, Difference};
 use super::entitlement::{self, Refusal};
@@ -202,7 +202,7 @@ pub fn fill_from_listing(builder: &mut Builder, listed: &Builder) {
         if node.driver_opts.is_empty() {
             node.driver_opts = other.driver_opts.clone();
         }
-        if node.status.is_empty() {
+        if node.status == NodeStatus::Unknown {
             node.status = other.status.clone();
         }
     }
@@ -267,7 +267,7 @@ Error:          listing workers: failed to list workers: Unavailable: connection
         fill_from_listing(&mut b, &listed[0]);
         let n = &b.nodes[0];
         assert_eq!(n.flags, ["--allow-insecure-entitlement", "network.host"]);
-        assert_eq!(n.status, "error");
+        assert_eq!(n.status, NodeStatus::Error);
         assert_eq!(n.platforms, ["linux/amd64", "linux/arm64"]);
         assert!(n.allows_network_host());
         assert!(b.nodes_refusing_network_host().is_empty());

@@ -21,11 +21,51 @@ pub struct Builder {
     pub nodes: Vec<Node>,
 }
 
+/// A node's state as buildx reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum NodeStatus {
+    /// buildx printed none.
+    #[default]
+    Unknown,
+    Running,
+    Inactive,
+    Stopped,
+    Error,
+    /// A word this version of archgrid does not know, as buildx printed it.
+    Other(String),
+}
+
+impl NodeStatus {
+    pub fn from_buildx(word: &str) -> NodeStatus {
+        match word.trim() {
+            "" => NodeStatus::Unknown,
+            "running" => NodeStatus::Running,
+            "inactive" => NodeStatus::Inactive,
+            "stopped" => NodeStatus::Stopped,
+            "error" => NodeStatus::Error,
+            other => NodeStatus::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for NodeStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NodeStatus::Unknown => "status unknown",
+            NodeStatus::Running => "running",
+            NodeStatus::Inactive => "inactive",
+            NodeStatus::Stopped => "stopped",
+            NodeStatus::Error => "error",
+            NodeStatus::Other(word) => word,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Node {
     pub name: String,
     pub endpoint: String,
-    pub status: String,
+    pub status: NodeStatus,
     pub buildkit: Option<String>,
     /// As buildx prints them: a trailing `*` marks a platform pinned to this node.
     pub platforms: Vec<String>,
@@ -172,7 +212,7 @@ pub fn parse_ls_json(text: &str) -> Result<Vec<Builder>, String> {
                 .map(|n| Node {
                     name: n.name,
                     endpoint: n.endpoint,
-                    status: n.status,
+                    status: NodeStatus::from_buildx(&n.status),
                     buildkit: n.version.filter(|v| !v.is_empty()),
                     platforms: n.platforms,
                     driver_opts: n.driver_opts.into_iter().collect(),
@@ -234,7 +274,7 @@ pub fn parse_inspect(text: &str) -> Result<Builder, String> {
         match key.as_str() {
             "name" => node.name = value,
             "endpoint" => node.endpoint = value,
-            "status" => node.status = value,
+            "status" => node.status = NodeStatus::from_buildx(&value),
             "driver options" => node.driver_opts = parse_driver_opts(&value),
             "buildkit daemon flags" | "flags" => {
                 node.flags = value.split_whitespace().map(str::to_string).collect()
@@ -397,7 +437,7 @@ mod tests {
         assert_eq!(b.nodes.len(), 1);
         let n = &b.nodes[0];
         assert_eq!(n.name, "default");
-        assert_eq!(n.status, "running");
+        assert_eq!(n.status, NodeStatus::Running);
         assert_eq!(n.buildkit.as_deref(), Some("v0.0.0+unknown"));
         assert_eq!(
             n.platforms,
@@ -459,7 +499,7 @@ mod tests {
         let n = &b.nodes[0];
         assert_eq!(n.name, "rbx0");
         assert_eq!(n.endpoint, "unix:///var/run/docker.sock");
-        assert_eq!(n.status, "inactive");
+        assert_eq!(n.status, NodeStatus::Inactive);
         assert_eq!(n.driver_opt("network"), Some("host"));
         assert_eq!(n.driver_opt("image"), Some("moby/buildkit:buildx-stable-1"));
         assert_eq!(

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bollard::errors::Error;
 use bollard::models::ContainerInspectResponse;
+pub use bollard::models::ContainerStateStatusEnum as ContainerState;
 use bollard::Docker;
 use serde::Serialize;
 
@@ -14,8 +15,8 @@ pub struct NodeContainer {
     /// The builder node this container runs.
     pub node: String,
     pub name: String,
-    /// `running`, `restarting`, `exited`, …
-    pub status: String,
+    /// As the engine reports it; `None` when it reports none.
+    pub status: Option<ContainerState>,
     /// `host`, `bridge`, a network's name, or `container:<id>`.
     pub network_mode: Option<String>,
     /// The image as the container was created from it (not its ID).
@@ -50,6 +51,14 @@ pub async fn inspect(docker: &Docker, node: &str) -> Result<Option<NodeContainer
     }
 }
 
+impl NodeContainer {
+    /// `running`, `restarting`, `exited`, … or `unknown`.
+    pub fn status_word(&self) -> String {
+        self.status
+            .map_or_else(|| "unknown".to_string(), |s| s.to_string())
+    }
+}
+
 pub fn from_inspect(node: &str, response: &ContainerInspectResponse) -> NodeContainer {
     let name = response
         .name
@@ -60,9 +69,7 @@ pub fn from_inspect(node: &str, response: &ContainerInspectResponse) -> NodeCont
         .state
         .as_ref()
         .and_then(|s| s.status)
-        .map(|s| s.to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown".into());
+        .filter(|s| *s != ContainerState::EMPTY);
     NodeContainer {
         node: node.to_string(),
         name,
@@ -99,7 +106,7 @@ mod tests {
             NodeContainer {
                 node: "rbx20".into(),
                 name: "buildx_buildkit_rbx20".into(),
-                status: "restarting".into(),
+                status: Some(ContainerState::RESTARTING),
                 network_mode: Some("host".into()),
                 image: Some("127.0.0.1:5000/test/base:v1".into()),
             }
@@ -113,6 +120,7 @@ mod tests {
         let c = from_inspect("b0", &response);
         assert_eq!(c.network_mode.as_deref(), Some("bridge"));
         assert_eq!(c.name, "buildx_buildkit_b0");
-        assert_eq!(c.status, "unknown");
+        assert_eq!(c.status, None);
+        assert_eq!(c.status_word(), "unknown");
     }
 }

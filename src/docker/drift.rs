@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::builder::{driver, is_declared, wanted_node_network};
-use super::buildx::{Builder, Node};
+use super::buildx::{Builder, Node, NodeStatus};
 use super::container::NodeContainer;
 use crate::config::entitlement::allows_network_host;
 use crate::config::BuilderConfig;
@@ -152,7 +152,7 @@ fn same_flags(driver: &str, has: &[String], wants: &[String]) -> bool {
 fn pinned_platforms(nodes: &[Node]) -> Option<Vec<Platform>> {
     let shown: Vec<&Node> = nodes
         .iter()
-        .filter(|n| n.error.is_none() && n.status != "error")
+        .filter(|n| n.error.is_none() && n.status != NodeStatus::Error)
         .collect();
     if shown.is_empty() {
         return None;
@@ -232,7 +232,7 @@ mod tests {
         NodeContainer {
             node: "rbx0".into(),
             name: "buildx_buildkit_rbx0".into(),
-            status: "running".into(),
+            status: Some(crate::docker::container::ContainerState::RUNNING),
             network_mode: Some(network.into()),
             image: Some("moby/buildkit:buildx-stable-1".into()),
         }

@@ -4,6 +4,7 @@
 use super::Check;
 use crate::docker::builder::{is_declared, wanted_node_network};
 use crate::docker::builder_facts::{BuilderFacts, Found};
+use crate::docker::buildx::NodeStatus;
 
 pub fn check(facts: &BuilderFacts) -> Check {
     let name = format!("builder {}", facts.label());
@@ -101,16 +102,15 @@ fn summary(facts: &BuilderFacts, b: &crate::docker::buildx::Builder) -> String {
                 Some(c) => parts.push(format!(
                     "container {} {} on network {}",
                     c.name,
-                    c.status,
+                    c.status_word(),
                     c.network_mode.as_deref().unwrap_or("?")
                 )),
                 None if b.driver == "docker-container" => parts.push(format!(
                     "node {} {} (no container yet{})",
                     node.name,
-                    if node.status.is_empty() {
-                        "not started"
-                    } else {
-                        &node.status
+                    match &node.status {
+                        NodeStatus::Unknown => "not started".to_string(),
+                        known => known.to_string(),
                     },
                     wanted
                         .map(|w| format!("; it will run on network {w}"))

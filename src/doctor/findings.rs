@@ -8,7 +8,7 @@
 
 use crate::config::entitlement::NETWORK_HOST_FLAGS;
 use crate::docker::builder_facts::{BuilderFacts, Found};
-use crate::docker::buildx::Node;
+use crate::docker::buildx::{Node, NodeStatus};
 use crate::model::platform::Platform;
 use crate::plan::Plan;
 
@@ -150,7 +150,7 @@ pub fn findings(plan: &Plan, wants_network_host: bool, facts: &BuilderFacts) -> 
 /// `docker buildx inspect` prints no daemon flags for a node in error; unless `ls` filled them
 /// in, an empty list says nothing about the daemon.
 fn flags_unknown(node: &Node) -> bool {
-    node.flags.is_empty() && (node.error.is_some() || node.status == "error")
+    node.flags.is_empty() && (node.error.is_some() || node.status == NodeStatus::Error)
 }
 
 fn words(platforms: &[Platform]) -> String {

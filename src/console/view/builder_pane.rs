@@ -12,7 +12,7 @@ use super::text::hanging;
 use crate::console::app::App;
 use crate::docker::builder::wanted_node_network;
 use crate::docker::builder_facts::{BuilderFacts, Found};
-use crate::docker::buildx::{Builder, Node};
+use crate::docker::buildx::{Builder, Node, NodeStatus};
 use crate::doctor::findings::{findings, platforms_on, Severity};
 use crate::model::platform::Platform;
 
@@ -148,16 +148,14 @@ fn field(label: &str) -> Span<'static> {
 }
 
 fn node_lines(facts: &BuilderFacts, b: &Builder, node: &Node, lines: &mut Vec<Line<'static>>) {
-    let status_style = match node.status.as_str() {
-        "running" => Style::new().fg(Color::Green),
-        "inactive" | "stopped" => Style::new().fg(Color::Yellow),
-        _ => Style::new().fg(Color::Red),
+    let status_style = match node.status {
+        NodeStatus::Running => Style::new().fg(Color::Green),
+        NodeStatus::Inactive | NodeStatus::Stopped => Style::new().fg(Color::Yellow),
+        NodeStatus::Unknown | NodeStatus::Error | NodeStatus::Other(_) => {
+            Style::new().fg(Color::Red)
+        }
     };
-    let status = if node.status.is_empty() {
-        "status unknown".to_string()
-    } else {
-        node.status.clone()
-    };
+    let status = node.status.to_string();
     lines.push(Line::from(vec![
         Span::styled("  node ", dim()),
         Span::styled(node.name.clone(), bold()),
@@ -216,7 +214,7 @@ fn node_lines(facts: &BuilderFacts, b: &Builder, node: &Node, lines: &mut Vec<Li
             };
             lines.push(Line::from(vec![
                 field("container"),
-                Span::raw(format!("{} {}, network ", c.name, c.status)),
+                Span::raw(format!("{} {}, network ", c.name, c.status_word())),
                 Span::styled(network, network_style),
                 Span::raw(format!(
                     ", image {}",
