@@ -360,6 +360,12 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["state.json"]);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(StateStore::path_in(dir.path()))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "{mode:o}");
         drop(store);
         let again = StateStore::load(dir.path());
         assert!(again.up_to_date(&cell, "k1").is_some());

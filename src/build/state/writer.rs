@@ -3,6 +3,7 @@
 //! burst of status changes costs one write and never holds up the scheduler.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -129,8 +130,10 @@ fn write_loop(inner: &Inner, path: &Path) {
 fn persist(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
+    // A temp file is private by default; state.json is read by whoever reads the project.
     let mut tmp = tempfile::Builder::new()
         .prefix(".state.json.")
+        .permissions(std::fs::Permissions::from_mode(0o644))
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.write_all(b"\n")?;
