@@ -5,14 +5,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::build::prepare::Prepared;
-use crate::build::runner::Runner;
-use crate::build::runner::{BuildEvent, StepSummary};
+use crate::build::runner::{BuildEvent, Runner, StepSummary};
 use crate::build::scheduler::{self, Command, Event};
 use crate::model::sanitize::sanitize_line;
-use crate::model::text::plural;
-use crate::model::text::relative_to;
-use crate::model::CellStatus;
-use crate::model::{FailureClass, Outcome};
+use crate::model::text::{plural, relative_to};
+use crate::model::{CellStatus, FailureClass, Outcome};
 use crate::plan::Plan;
 
 /// Builds every selected cell and reports; returns the process exit code.

@@ -5,15 +5,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::build::prepare::Selection;
-use crate::build::prepare::{prepare, Prepared};
+use crate::build::prepare::{prepare, Prepared, Selection};
 use crate::cli::exit::{EXIT_FAILED, EXIT_GREEN, EXIT_USAGE};
 use crate::cli::runtime;
 use crate::config::Matrix;
-use crate::model::platform::Platform;
 use crate::model::sanitize::sanitize_line;
 use crate::model::text::{plural, size_words};
-use crate::model::RecordedStatus;
+use crate::model::{Platform, RecordedStatus};
 use crate::publish::create::{self, Before, Outcome, PublishOptions, PublishProgress, Refusal};
 use crate::publish::export::{self, ExportOptions, ExportProgress};
 use crate::publish::verify::{self, ListReport, VerifyProgress};

@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::error::Collector;
 use super::raw::Text;
 use super::suggest::closest;
-use crate::model::platform::Platform;
+use crate::model::Platform;
 
 pub(super) struct Node {
     pub name: Text,

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::model::platform::Platform;
+use crate::model::Platform;
 
 pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors};

@@ -9,12 +9,12 @@ use std::time::Duration;
 use super::duration::parse_duration;
 use super::error::Collector;
 use super::graph::{self, Node};
-use super::network_host;
 use super::raw::{RawBuilder, RawComponent, RawMatrix, RawProject, RawRetry, RawRoute, Text};
-use super::reference;
 use super::suggest::closest;
-use super::{BuilderConfig, Component, Matrix, PlatformRoute, Project, RetryPolicy};
-use crate::model::platform::Platform;
+use super::{
+    network_host, reference, BuilderConfig, Component, Matrix, PlatformRoute, Project, RetryPolicy,
+};
+use crate::model::Platform;
 
 const PLATFORM_HINT: &str = r#"platforms look like "linux/arm64", "linux/amd64" or "linux/arm/v7""#;
 const DRIVERS: [&str; 4] = ["docker-container", "docker", "remote", "kubernetes"];

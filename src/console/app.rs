@@ -12,9 +12,7 @@ use super::publish_state::PublishState;
 use super::Ending;
 use crate::build::runner::StepSummary;
 use crate::doctor::Report;
-use crate::model::platform::Platform;
-use crate::model::CellStatus;
-use crate::model::FailureClass;
+use crate::model::{CellStatus, FailureClass, Platform};
 use crate::plan::Plan;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use super::container::{self, NodeContainer};
 use super::drift::{self, Difference};
 use super::entitlement::{self, Refusal};
 use crate::config::{BuilderConfig, Matrix};
-use crate::model::platform::Platform;
+use crate::model::Platform;
 use crate::plan::Plan;
 
 #[derive(Debug, Clone, PartialEq)]

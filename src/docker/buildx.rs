@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::model::platform::Platform;
+use crate::model::Platform;
 
 /// An unreachable remote endpoint can keep buildx waiting far longer than anyone wants to
 /// look at a "loading" line.

@@ -11,8 +11,8 @@ use super::buildx::{Builder, Node, NodeStatus};
 use super::container::NodeContainer;
 use crate::config::entitlement::allows_network_host;
 use crate::config::BuilderConfig;
-use crate::model::platform::Platform;
 use crate::model::text::shell_words;
+use crate::model::Platform;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {

@@ -5,8 +5,7 @@
 
 use super::buildx::{self, Builder, Facts, InspectError};
 use crate::config::Matrix;
-use crate::model::platform::Platform;
-use crate::model::CellStatus;
+use crate::model::{CellStatus, Platform};
 use crate::plan::Plan;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::platform::Platform;
+use crate::model::Platform;
 
 pub const BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
 

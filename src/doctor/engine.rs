@@ -9,7 +9,7 @@ use super::credentials::DockerConfig;
 use super::Check;
 use crate::docker::builder_facts::context_host;
 use crate::docker::engine::endpoint;
-use crate::model::platform::Platform;
+use crate::model::Platform;
 
 const NAME: &str = "engine";
 

@@ -9,7 +9,7 @@
 use crate::config::entitlement::NETWORK_HOST_FLAGS;
 use crate::docker::builder_facts::{BuilderFacts, Found};
 use crate::docker::buildx::{Node, NodeStatus};
-use crate::model::platform::Platform;
+use crate::model::Platform;
 use crate::plan::Plan;
 
 use super::Report;

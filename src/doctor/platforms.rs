@@ -8,7 +8,7 @@ use super::binfmt::{self, Handler};
 use super::{Check, EngineFacts};
 use crate::config::Matrix;
 use crate::docker::builder_facts::BuilderFacts;
-use crate::model::platform::Platform;
+use crate::model::Platform;
 
 pub fn checks(
     matrix: &Matrix,

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::config::Matrix;
-use crate::model::platform::Platform;
 use crate::model::text::docker_command_line;
+use crate::model::Platform;
 
 /// Where archgrid keeps its state, logs and metadata files, beside the matrix file.
 pub const STATE_DIR: &str = ".archgrid";

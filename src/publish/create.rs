@@ -9,9 +9,8 @@ use serde::Serialize;
 use super::verify::{self, compare, Expected, ListReport};
 use super::{cell_images, list_reference, list_words, CellImage, NotGreen};
 use crate::docker::command::docker;
-use crate::model::platform::Platform;
 use crate::model::text::docker_command_line;
-use crate::model::CellStatus;
+use crate::model::{CellStatus, Platform};
 use crate::plan::Plan;
 
 /// Sources live in the target's own repository, so creating a list pushes one small manifest;

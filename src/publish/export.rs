@@ -12,12 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::tarball;
-use super::{cell_images, CellImage, NotGreen};
+use super::{cell_images, tarball, CellImage, NotGreen};
 use crate::docker::command::docker;
-use crate::model::platform::Platform;
 use crate::model::text::csv_field;
-use crate::model::CellStatus;
+use crate::model::{CellStatus, Platform};
 use crate::plan::{docker_options, Plan};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::model::platform::Platform;
+use crate::model::Platform;
 
 /// The annotation BuildKit puts on the provenance/SBOM manifests it adds to an index.
 const REFERENCE_TYPE: &str = "vnd.docker.reference.type";

@@ -9,8 +9,7 @@ use serde::Serialize;
 use super::manifest::{self, Raw};
 use super::{cell_images, list_reference, NotGreen, WhyNotGreen};
 use crate::docker::command::docker;
-use crate::model::platform::Platform;
-use crate::model::CellStatus;
+use crate::model::{CellStatus, Platform};
 use crate::plan::Plan;
 
 /// A registry that takes longer than this to answer one manifest request is reported, not

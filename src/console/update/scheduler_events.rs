@@ -7,8 +7,7 @@ use crate::console::app::{App, Failure, Level, Phase, MAX_FAILURES};
 use crate::console::clean::{clean, clean_status};
 use crate::console::log_ring::LineKind;
 use crate::console::msg::Effect;
-use crate::model::CellStatus;
-use crate::model::{FailureClass, Outcome};
+use crate::model::{CellStatus, FailureClass, Outcome};
 
 /// Lines of a failure's text kept for the failures pane; the whole text is in the log file.
 const EXCERPT_LINES: usize = 12;

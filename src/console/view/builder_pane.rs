@@ -14,7 +14,7 @@ use crate::docker::builder::wanted_node_network;
 use crate::docker::builder_facts::{BuilderFacts, Found};
 use crate::docker::buildx::{Builder, Node, NodeStatus};
 use crate::doctor::findings::{findings, platforms_on, Severity};
-use crate::model::platform::Platform;
+use crate::model::Platform;
 
 fn dim() -> Style {
     Style::new().fg(Color::DarkGray)

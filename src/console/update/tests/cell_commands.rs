@@ -11,8 +11,7 @@ use crate::console::app::{Confirm, Level, Popup};
 use crate::console::fixture::*;
 use crate::console::msg::{Effect, Msg};
 use crate::console::update::update;
-use crate::model::CellStatus;
-use crate::model::FailureClass;
+use crate::model::{CellStatus, FailureClass};
 
 #[test]
 fn r_on_a_failed_cell_retries_only_that_cell() {

@@ -12,8 +12,7 @@ use crate::console::fixture::*;
 use crate::console::log_ring::LineKind;
 use crate::console::msg::Msg;
 use crate::console::update::update;
-use crate::model::CellStatus;
-use crate::model::{FailureClass, Outcome};
+use crate::model::{CellStatus, FailureClass, Outcome};
 
 #[test]
 fn a_failed_attempt_lands_in_the_failure_list_newest_first() {

@@ -11,8 +11,7 @@ use crate::console::msg::{Effect, Msg};
 use crate::console::update::update;
 use crate::model::FailureClass;
 use crate::publish::export::{ExportProgress, ExportReport, Failure, IndexEntry};
-use crate::publish::NotGreen;
-use crate::publish::WhyNotGreen;
+use crate::publish::{NotGreen, WhyNotGreen};
 
 fn typed(app: &crate::console::app::App) -> String {
     app.input

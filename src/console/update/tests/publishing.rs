@@ -10,8 +10,7 @@ use crate::console::fixture::*;
 use crate::console::msg::{Effect, Msg};
 use crate::console::publish_state::{mark_text, Finished, Mark, Pushed};
 use crate::console::update::update;
-use crate::model::CellStatus;
-use crate::model::FailureClass;
+use crate::model::{CellStatus, FailureClass};
 use crate::publish::create::{Outcome, PublishProgress};
 use crate::publish::verify::Difference;
 

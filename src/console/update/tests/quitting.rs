@@ -8,8 +8,7 @@ use crate::console::fixture::*;
 use crate::console::msg::{Effect, Msg};
 use crate::console::update::update;
 use crate::console::Ending;
-use crate::model::CellStatus;
-use crate::model::FailureClass;
+use crate::model::{CellStatus, FailureClass};
 
 #[test]
 fn q_with_running_cells_asks_then_cancels_and_waits_for_the_scheduler() {

@@ -19,8 +19,7 @@ use crate::console::fixture::*;
 use crate::console::msg::Msg;
 use crate::console::update::update;
 use crate::console::view::view;
-use crate::model::CellStatus;
-use crate::model::FailureClass;
+use crate::model::{CellStatus, FailureClass};
 
 pub(super) fn draw(app: &App) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).expect("terminal");
