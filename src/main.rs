@@ -1,3 +1,7 @@
-fn main() {
-    std::process::exit(archgrid::cli::main());
+use std::process::ExitCode;
+
+fn main() -> color_eyre::Result<ExitCode> {
+    // Panics get color-eyre's report; the console's own hook restores the terminal first.
+    color_eyre::install()?;
+    Ok(ExitCode::from(archgrid::cli::main()))
 }

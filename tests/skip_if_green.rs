@@ -114,14 +114,22 @@ fn prepared_only(dir: &Path, only: &[&str]) -> Prepared {
     prepare(matrix, &Facts::default(), &select(only)).unwrap()
 }
 
-/// Each cell's starting status by id: "queued", "up to date" or "not selected".
-fn starts(prep: &Prepared) -> BTreeMap<String, &'static str> {
+/// How a cell starts a run, without the digest an up-to-date cell carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Queued,
+    UpToDate,
+    NotSelected,
+}
+
+/// Each cell's starting status by id.
+fn starts(prep: &Prepared) -> BTreeMap<String, Start> {
     prep.plan
         .cells
         .iter()
         .map(|cell| {
-            let word = match &prep.initial[cell.index] {
-                CellStatus::Queued => "queued",
+            let start = match &prep.initial[cell.index] {
+                CellStatus::Queued => Start::Queued,
                 CellStatus::UpToDate { digest } => {
                     assert_eq!(
                         digest.as_deref(),
@@ -129,30 +137,30 @@ fn starts(prep: &Prepared) -> BTreeMap<String, &'static str> {
                         "{}: a skipped cell keeps the digest it was recorded with",
                         cell.id()
                     );
-                    "up to date"
+                    Start::UpToDate
                 }
-                CellStatus::NotSelected => "not selected",
+                CellStatus::NotSelected => Start::NotSelected,
                 other => panic!("{}: unexpected starting status {other:?}", cell.id()),
             };
-            (cell.id(), word)
+            (cell.id(), start)
         })
         .collect()
 }
 
 /// The starting statuses when exactly `queued` are queued and the rest of `cells` are skipped.
-fn expect(cells: &[&str], queued: &[&str]) -> BTreeMap<String, &'static str> {
+fn expect(cells: &[&str], queued: &[&str]) -> BTreeMap<String, Start> {
     for id in queued {
         assert!(cells.contains(id), "{id} is not one of {cells:?}");
     }
     cells
         .iter()
         .map(|id| {
-            let word = if queued.contains(id) {
-                "queued"
+            let start = if queued.contains(id) {
+                Start::Queued
             } else {
-                "up to date"
+                Start::UpToDate
             };
-            (id.to_string(), word)
+            (id.to_string(), start)
         })
         .collect()
 }
@@ -437,7 +445,7 @@ fn a_dependency_rebuilt_on_its_own_still_rebuilds_its_dependents() {
         "solo@linux/amd64",
         "solo@linux/arm64",
     ] {
-        want.insert(id.to_string(), "not selected");
+        want.insert(id.to_string(), Start::NotSelected);
     }
     assert_eq!(starts(&only), want);
     record_green(&mut only);

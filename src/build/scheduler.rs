@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::runner::classify::short_reason;
 use super::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner};
-use super::state::{failure_excerpt, AttemptRecord, StateStore};
+use super::state::{AttemptRecord, StateStore};
 use super::wait::sleep_until;
 use crate::config::RetryPolicy;
 use crate::model::{CellStatus, FailureClass, Outcome, Platform};
@@ -344,7 +344,7 @@ impl<R: Runner> Scheduler<R> {
                 ..
             } if was_canceled => {
                 record.outcome = Outcome::Canceled;
-                record.text = Some(failure_excerpt(&text, &self.plan.cells[i].log_file));
+                record.text = Some(text);
                 record.class = Some(classification.class);
                 CellStatus::Canceled
             }
@@ -357,7 +357,7 @@ impl<R: Runner> Scheduler<R> {
                 record.outcome = Outcome::Failed;
                 record.class = Some(classification.class);
                 record.reason = Some(reason.clone());
-                record.text = Some(failure_excerpt(&text, &self.plan.cells[i].log_file));
+                record.text = Some(text);
                 if classification.class == FailureClass::Transient && attempt < of {
                     record.retried = true;
                     let delay = backoff(self.settings.retry.backoff, attempt);

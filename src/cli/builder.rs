@@ -7,7 +7,9 @@ use std::process::Command;
 
 use super::doctor::render_check;
 use super::runtime;
-use crate::cli::exit::EXIT_USAGE;
+use color_eyre::eyre::{eyre, WrapErr};
+
+use super::hint;
 use crate::config::Matrix;
 use crate::docker::builder::{create_argv, rm_argv, wanted_node_network};
 use crate::docker::builder_facts::{self, BuilderFacts, Found};
@@ -17,31 +19,26 @@ use crate::model::text::docker_command_line;
 
 const EXIT_NOT_AS_DECLARED: i32 = 1;
 
-pub fn create(matrix: &Matrix, recreate: bool, dry_run: bool) -> i32 {
+pub fn create(matrix: &Matrix, recreate: bool, dry_run: bool) -> color_eyre::Result<i32> {
     let Some(cfg) = &matrix.builder else {
-        eprintln!(
-            "error: {} has no [builder] table, so there is no builder to create\n  hint: declare \
-             it, e.g. [builder] name = \"archgrid\", create = true, driver = \
-             \"docker-container\", driver_opts = {{ network = \"host\" }}, buildkitd_flags = \
+        return Err(hint(
+            format!(
+                "{} has no [builder] table, so there is no builder to create",
+                matrix.path.display()
+            ),
+            "declare it, e.g. [builder] name = \"archgrid\", create = true, driver = \
+             \"docker-container\", driver_opts = { network = \"host\" }, buildkitd_flags = \
              [\"--allow-insecure-entitlement\", \"network.host\"]",
-            matrix.path.display()
-        );
-        return EXIT_USAGE;
+        ));
     };
-    let argv = match create_argv(cfg) {
-        Ok(argv) => argv,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
+    let argv = create_argv(cfg).map_err(|e| eyre!(e))?;
     let name = cfg.name.clone().expect("create_argv checked the name");
     if dry_run {
         if recreate {
             println!("{}", docker_command_line(&rm_argv(&name)));
         }
         println!("{}", docker_command_line(&argv));
-        return 0;
+        return Ok(0);
     }
 
     let rt = runtime();
@@ -51,27 +48,27 @@ pub fn create(matrix: &Matrix, recreate: bool, dry_run: bool) -> i32 {
             let f = facts.as_ref().expect("matched");
             if f.differences.is_empty() && f.refusal.is_none() {
                 println!("builder {name} already exists and matches matrix.toml; nothing to do");
-                return 0;
+                return Ok(0);
             }
             eprintln!("builder {name} already exists and is not what matrix.toml declares:");
             for line in problems(f) {
                 eprintln!("  - {line}");
             }
             eprintln!("  hint: `archgrid builder create --recreate` replaces it");
-            return EXIT_NOT_AS_DECLARED;
+            return Ok(EXIT_NOT_AS_DECLARED);
         }
         Some(Found::Present(_)) => {
-            if let Err(code) = run_docker(&rm_argv(&name)) {
-                return code;
+            if let Some(code) = run_docker(&rm_argv(&name))? {
+                return Ok(code);
             }
         }
         Some(Found::Unknown(e)) => {
             eprintln!("error: cannot tell whether builder {name} exists: {e}");
-            return EXIT_NOT_AS_DECLARED;
+            return Ok(EXIT_NOT_AS_DECLARED);
         }
         Some(Found::Missing) | None => {}
     }
-    if let Err(code) = run_docker(&argv) {
+    if let Some(code) = run_docker(&argv)? {
         // buildx registers the builder before starting it, so a failed start leaves it behind.
         let after = rt.block_on(declared_facts(matrix));
         if matches!(after.map(|f| f.found), Some(Found::Present(_))) {
@@ -81,10 +78,10 @@ pub fn create(matrix: &Matrix, recreate: bool, dry_run: bool) -> i32 {
                  starts over"
             );
         }
-        return code;
+        return Ok(code);
     }
     println!("builder {name} created; builds select it with --builder {name}");
-    0
+    Ok(0)
 }
 
 pub fn inspect(matrix: &Matrix) -> i32 {
@@ -275,19 +272,18 @@ async fn declared_facts(matrix: &Matrix) -> Option<BuilderFacts> {
         .find(|f| f.name.as_deref() == Some(name.as_str()))
 }
 
-/// Runs `docker ARGV` where the user sees its output, after showing the command.
-fn run_docker(argv: &[String]) -> Result<(), i32> {
+/// Runs `docker ARGV` where the user sees its output, after showing the command. `Some(code)`
+/// when docker ran and failed: its output already said why.
+fn run_docker(argv: &[String]) -> color_eyre::Result<Option<i32>> {
     println!("$ {}", docker_command_line(argv));
     let _ = std::io::stdout().flush();
-    match Command::new("docker").args(argv).status() {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => {
-            eprintln!("error: {} failed ({status})", docker_command_line(argv));
-            Err(status.code().unwrap_or(EXIT_NOT_AS_DECLARED).max(1))
-        }
-        Err(e) => {
-            eprintln!("error: could not run docker: {e}");
-            Err(EXIT_USAGE)
-        }
+    let status = Command::new("docker")
+        .args(argv)
+        .status()
+        .wrap_err("could not run docker")?;
+    if status.success() {
+        return Ok(None);
     }
+    eprintln!("error: {} failed ({status})", docker_command_line(argv));
+    Ok(Some(status.code().unwrap_or(EXIT_NOT_AS_DECLARED).max(1)))
 }

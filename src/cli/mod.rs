@@ -10,7 +10,7 @@ pub mod publish;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use color_eyre::eyre::{eyre, WrapErr};
+use color_eyre::eyre::eyre;
 
 use crate::build::prepare::{prepare, Prepared, Selection};
 use crate::build::runner::BuildxRunner;
@@ -121,17 +121,16 @@ impl From<&SelectArgs> for Selection {
 
 /// Parses the command line, runs the command and returns the process's exit code. An error
 /// that stops a command before it runs anything is printed with what to do, and exits 2.
-pub fn main() -> i32 {
+pub fn main() -> u8 {
     let cli = Cli::parse();
-    // Panics get color-eyre's report; the console's own hook restores the terminal first.
-    let _ = color_eyre::install();
-    match run(cli) {
+    let code = match run(cli) {
         Ok(code) => code,
         Err(report) => {
             eprintln!("{}", error_text(&report));
             EXIT_USAGE
         }
-    }
+    };
+    u8::try_from(code).unwrap_or(1)
 }
 
 /// `error: outer: inner` and the hint lines the messages carry. A user acts on the words; a
@@ -141,7 +140,7 @@ pub fn error_text(report: &color_eyre::Report) -> String {
 }
 
 /// Appends what to do to an error's message, as every archgrid error says it.
-fn hint(e: impl std::fmt::Display, what_to_do: &str) -> color_eyre::Report {
+pub(crate) fn hint(e: impl std::fmt::Display, what_to_do: &str) -> color_eyre::Report {
     eyre!("{e}\n  hint: {what_to_do}")
 }
 
@@ -163,16 +162,16 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         Some(Cmd::Doctor { json }) => doctor::run(&matrix, json),
         Some(Cmd::Builder {
             action: BuilderCmd::Create { recreate, dry_run },
-        }) => builder::create(&matrix, recreate, dry_run),
+        }) => builder::create(&matrix, recreate, dry_run)?,
         Some(Cmd::Builder {
             action: BuilderCmd::Inspect,
         }) => builder::inspect(&matrix),
         Some(Cmd::Publish {
             component,
             allow_partial,
-        }) => publish::publish(matrix, component, allow_partial),
-        Some(Cmd::Verify { component }) => publish::verify(matrix, component),
-        Some(Cmd::Export { dir, platform }) => publish::export(matrix, dir, platform),
+        }) => publish::publish(matrix, component, allow_partial)?,
+        Some(Cmd::Verify { component }) => publish::verify(matrix, component)?,
+        Some(Cmd::Export { dir, platform }) => publish::export(matrix, dir, platform)?,
         Some(Cmd::Build) => run_build(matrix, &select, true)?,
         // The console needs a terminal; without one (a pipe, CI) the headless build is the
         // only thing that can work.
@@ -213,9 +212,7 @@ async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Resul
 
 fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::Result<i32> {
     let facts = crate::docker::contexts::plan_facts();
-    let prep = prepare(matrix, &facts, select)
-        .map_err(|e| eyre!(e))
-        .wrap_err("cannot plan the build")?;
+    let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
     let prep = runtime().block_on(ready_to_build(prep, headless))?;
     if headless {
         Ok(runtime().block_on(async move {
@@ -226,10 +223,16 @@ fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::
         match crate::console::run(prep, BuildxRunner::default()) {
             Ok(ending) => Ok(exit::of_console(ending)),
             Err(crate::console::Error::Keys(e)) => Err(eyre!("key bindings:\n{e}")),
-            Err(crate::console::Error::Start(e)) => Err(hint(
-                e,
-                "run `archgrid build` for the headless build, which needs no terminal",
-            )),
+            Err(crate::console::Error::Start(e)) => {
+                // The matrix was fine; the terminal was not. That is a failed run, not a usage
+                // error.
+                let e = hint(
+                    e,
+                    "run `archgrid build` for the headless build, which needs no terminal",
+                );
+                eprintln!("{}", error_text(&e));
+                Ok(exit::EXIT_FAILED)
+            }
         }
     }
 }

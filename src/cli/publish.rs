@@ -6,7 +6,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::build::prepare::{prepare, Prepared, Selection};
-use crate::cli::exit::{EXIT_FAILED, EXIT_GREEN, EXIT_USAGE};
+use color_eyre::eyre::{bail, eyre};
+
+use super::hint;
+use crate::cli::exit::{EXIT_FAILED, EXIT_GREEN};
 use crate::cli::runtime;
 use crate::config::Matrix;
 use crate::model::sanitize::sanitize_line;
@@ -17,12 +20,13 @@ use crate::publish::export::{self, ExportOptions, ExportProgress};
 use crate::publish::verify::{self, ListReport, VerifyProgress};
 use crate::publish::{list_words, NotGreen, WhyNotGreen};
 
-pub fn publish(matrix: Matrix, component: Option<String>, allow_partial: bool) -> i32 {
+pub fn publish(
+    matrix: Matrix,
+    component: Option<String>,
+    allow_partial: bool,
+) -> color_eyre::Result<i32> {
     let extra_tags = matrix.project.tags.clone();
-    let prep = match load(matrix) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let prep = load(matrix)?;
     let opts = PublishOptions {
         component,
         allow_partial,
@@ -79,13 +83,7 @@ pub fn publish(matrix: Matrix, component: Option<String>, allow_partial: bool) -
         let mut progress = |event: PublishProgress| print_publish(&event);
         Ok::<_, String>(create::publish(&lists, &mut progress).await)
     });
-    let results = match results {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}\n  hint: install docker-buildx (scripts/lab up does)");
-            return EXIT_USAGE;
-        }
-    };
+    let results = results.map_err(|e| hint(e, "install docker-buildx (scripts/lab up does)"))?;
     let pushed = results
         .iter()
         .filter(|r| r.outcome == Outcome::Pushed)
@@ -116,11 +114,11 @@ pub fn publish(matrix: Matrix, component: Option<String>, allow_partial: bool) -
         summary.push_str("; result: partial (some platforms are missing, see above)");
     }
     println!("{summary}");
-    if failed.is_empty() {
+    Ok(if failed.is_empty() {
         EXIT_GREEN
     } else {
         EXIT_FAILED
-    }
+    })
 }
 
 fn print_publish(event: &PublishProgress) {
@@ -173,28 +171,23 @@ fn print_publish(event: &PublishProgress) {
     let _ = out.flush();
 }
 
-pub fn verify(matrix: Matrix, component: Option<String>) -> i32 {
+pub fn verify(matrix: Matrix, component: Option<String>) -> color_eyre::Result<i32> {
     let extra_tags = matrix.project.tags.clone();
-    let prep = match load(matrix) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let prep = load(matrix)?;
     let Some(registry) = prep.plan.registry.clone() else {
-        eprintln!("error: {}", Refusal::NoRegistry);
-        return EXIT_USAGE;
+        bail!("{}", Refusal::NoRegistry);
     };
     if let Some(name) = component
         .as_ref()
         .filter(|c| !prep.plan.components.contains(c))
     {
-        eprintln!(
-            "error: {}",
+        bail!(
+            "{}",
             Refusal::UnknownComponent {
                 name: name.clone(),
                 known: prep.plan.components.clone(),
             }
         );
-        return EXIT_USAGE;
     }
     let mut lists = verify::expected_lists(
         &prep.plan,
@@ -215,20 +208,14 @@ pub fn verify(matrix: Matrix, component: Option<String>) -> i32 {
         };
         Ok::<_, String>(verify::verify(&lists, &mut progress).await)
     });
-    let reports = match reports {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}\n  hint: install docker-buildx (scripts/lab up does)");
-            return EXIT_USAGE;
-        }
-    };
+    let reports = reports.map_err(|e| hint(e, "install docker-buildx (scripts/lab up does)"))?;
     let ok = reports.iter().filter(|r| r.ok()).count();
     println!("verify: {ok} of {} lists match the grid", reports.len());
-    if ok == reports.len() {
+    Ok(if ok == reports.len() {
         EXIT_GREEN
     } else {
         EXIT_FAILED
-    }
+    })
 }
 
 fn print_report(out: &mut dyn Write, report: &ListReport) {
@@ -259,22 +246,13 @@ fn print_report(out: &mut dyn Write, report: &ListReport) {
     }
 }
 
-pub fn export(matrix: Matrix, dir: PathBuf, platforms: Vec<Platform>) -> i32 {
-    let prep = match load(matrix) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+pub fn export(matrix: Matrix, dir: PathBuf, platforms: Vec<Platform>) -> color_eyre::Result<i32> {
+    let prep = load(matrix)?;
     let opts = ExportOptions {
         dir: dir.clone(),
         platforms,
     };
-    let mut plan = match export::plan_export(&prep.plan, &prep.initial, &opts) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
+    let mut plan = export::plan_export(&prep.plan, &prep.initial, &opts).map_err(|e| eyre!(e))?;
     explain(&prep, &mut plan.missing);
     let chosen: Vec<String> = plan.platforms.iter().map(|p| p.to_string()).collect();
     println!(
@@ -292,13 +270,7 @@ pub fn export(matrix: Matrix, dir: PathBuf, platforms: Vec<Platform>) -> i32 {
         let mut progress = |event: ExportProgress| print_export(&event);
         Ok::<_, color_eyre::Report>(export::export(&plan, &mut progress).await)
     });
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{}", super::error_text(&e));
-            return EXIT_USAGE;
-        }
-    };
+    let report = report?;
     match &report.index_error {
         Some(e) => println!("{e}"),
         None => println!("wrote {}", report.index.display()),
@@ -306,7 +278,7 @@ pub fn export(matrix: Matrix, dir: PathBuf, platforms: Vec<Platform>) -> i32 {
     let total = plan.items.len() + plan.missing.len();
     if report.complete() {
         println!("exported {} of {total} images", report.written.len());
-        return EXIT_GREEN;
+        return Ok(EXIT_GREEN);
     }
     let mut missing: Vec<String> = report
         .missing
@@ -324,7 +296,7 @@ pub fn export(matrix: Matrix, dir: PathBuf, platforms: Vec<Platform>) -> i32 {
         report.written.len(),
         list_words(&missing, 12)
     );
-    EXIT_FAILED
+    Ok(EXIT_FAILED)
 }
 
 fn print_export(event: &ExportProgress) {
@@ -357,17 +329,14 @@ fn print_export(event: &ExportProgress) {
     let _ = out.flush();
 }
 
-fn load(matrix: Matrix) -> Result<Prepared, i32> {
+fn load(matrix: Matrix) -> color_eyre::Result<Prepared> {
     // Only what state.json says about the current inputs counts; no cell is rebuilt here, so
     // the build selection flags do not apply.
     let facts = crate::docker::contexts::plan_facts();
-    prepare(matrix, &facts, &Selection::default()).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_USAGE
-    })
+    prepare(matrix, &facts, &Selection::default()).map_err(|e| eyre!(e))
 }
 
-fn refuse(prep: &Prepared, refusal: Refusal) -> i32 {
+fn refuse(prep: &Prepared, refusal: Refusal) -> color_eyre::Result<i32> {
     let refusal = match refusal {
         Refusal::NotGreen(mut list) => {
             explain(prep, &mut list);
@@ -379,18 +348,19 @@ fn refuse(prep: &Prepared, refusal: Refusal) -> i32 {
         }
         other => other,
     };
-    eprintln!("error: {refusal}");
     match refusal {
         Refusal::NotGreen(_) | Refusal::NothingGreen(_) => {
+            // Cells that are not green are a result, not a usage error: exit 1, not 2.
+            eprintln!("error: {refusal}");
             eprintln!(
                 "  hint: run `archgrid build` until these cells are green; `--component NAME` \
                  publishes one component whose own cells are green, `--allow-partial` publishes \
                  what is green"
             );
             eprintln!("nothing was pushed");
-            EXIT_FAILED
+            Ok(EXIT_FAILED)
         }
-        Refusal::NoRegistry | Refusal::UnknownComponent { .. } => EXIT_USAGE,
+        Refusal::NoRegistry | Refusal::UnknownComponent { .. } => bail!("{refusal}"),
     }
 }
 

@@ -5,6 +5,7 @@ use super::Check;
 use crate::docker::builder::{is_declared, wanted_node_network};
 use crate::docker::builder_facts::{BuilderFacts, Found};
 use crate::docker::buildx::NodeStatus;
+use crate::model::text::plural;
 
 pub fn check(facts: &BuilderFacts) -> Check {
     let name = format!("builder {}", facts.label());
@@ -48,7 +49,7 @@ pub fn check(facts: &BuilderFacts) -> Check {
             format!(
                 "differs from matrix.toml in {} way{}: {}",
                 list.len(),
-                if list.len() == 1 { "" } else { "s" },
+                plural(list.len()),
                 list.join("; ")
             ),
             "run `archgrid builder create --recreate` to replace it with what matrix.toml declares",
@@ -82,7 +83,7 @@ fn summary(facts: &BuilderFacts, b: &crate::docker::buildx::Builder) -> String {
         "{} driver, {} node{}",
         b.driver,
         b.nodes.len(),
-        if b.nodes.len() == 1 { "" } else { "s" }
+        plural(b.nodes.len())
     )];
     let wants_host = facts
         .declared

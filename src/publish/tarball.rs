@@ -7,6 +7,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::model::text::hex;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TarFacts {
     pub sha256: String,
@@ -61,13 +63,7 @@ impl<R> Hashing<R> {
     }
 
     fn finish(self) -> (String, u64) {
-        let hex = self
-            .hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        (hex, self.size)
+        (hex(&self.hasher.finalize()), self.size)
     }
 }
 

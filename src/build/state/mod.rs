@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{CellStatus, FailureClass, Outcome, RecordedStatus};
 use crate::plan::{Cell, Plan};
@@ -48,8 +48,8 @@ pub struct CellRecord {
     /// How the cell last ended; none yet while its first attempt is being retried.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "recorded_status"
+        serialize_with = "write_recorded_status",
+        deserialize_with = "read_recorded_status"
     )]
     pub status: Option<RecordedStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,7 +164,10 @@ impl StateStore {
 
     /// The status that follows may not change (a cancel is shown before the child ends), so
     /// the attempt is recorded on its own.
-    pub fn record_attempt(&mut self, cell: &Cell, record: AttemptRecord) {
+    pub fn record_attempt(&mut self, cell: &Cell, mut record: AttemptRecord) {
+        record.text = record
+            .text
+            .map(|text| failure_excerpt(&text, &cell.log_file));
         self.writer.change(|file| {
             let rec = file.cells.entry(cell.id()).or_default();
             rec.image = cell.image.clone();
@@ -203,9 +206,23 @@ pub fn failure_excerpt(text: &str, log_file: &Path) -> String {
     )
 }
 
-/// Earlier versions wrote `""` for a cell whose first attempt was still being retried, and a
-/// later version may write a status this one does not know: both read as "not ended".
-fn recorded_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RecordedStatus>, D::Error> {
+/// A cell that has not ended yet (its first attempt is being retried) is written as `""`, as
+/// earlier versions wrote it and still read it.
+fn write_recorded_status<S: Serializer>(
+    status: &Option<RecordedStatus>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match status {
+        Some(status) => status.serialize(s),
+        None => s.serialize_str(""),
+    }
+}
+
+/// `""`, and a status a later version may write that this one does not know, read as "not
+/// ended".
+fn read_recorded_status<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<RecordedStatus>, D::Error> {
     let word = Option::<String>::deserialize(d)?;
     Ok(word.and_then(|w| serde_json::from_value(serde_json::Value::String(w)).ok()))
 }
@@ -281,8 +298,8 @@ mod tests {
             original["cells"]["app@linux/amd64"]
         );
         assert_eq!(
-            again["cells"]["api@linux/arm64"]["attempts"],
-            original["cells"]["api@linux/arm64"]["attempts"]
+            again["cells"]["api@linux/arm64"],
+            original["cells"]["api@linux/arm64"]
         );
     }
 
@@ -360,12 +377,13 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["state.json"]);
+        // The mode a plain file gets here, whatever the umask is.
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(StateStore::path_in(dir.path()))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        assert_eq!(mode(&StateStore::path_in(dir.path())), mode(&plain));
+        std::fs::remove_file(&plain).unwrap();
         drop(store);
         let again = StateStore::load(dir.path());
         assert!(again.up_to_date(&cell, "k1").is_some());

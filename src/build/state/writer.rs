@@ -17,6 +17,8 @@ struct Shared {
     changed: u64,
     written: u64,
     closing: bool,
+    /// The writer thread has ended, normally or not; nothing more will be written.
+    gone: bool,
 }
 
 #[derive(Debug)]
@@ -80,7 +82,7 @@ impl Writer {
         }
         let mut shared = self.inner.lock();
         let target = shared.changed;
-        while shared.written < target {
+        while shared.written < target && !shared.gone {
             shared = self
                 .inner
                 .wake
@@ -100,14 +102,26 @@ impl Drop for Writer {
     }
 }
 
+/// Marks the writer gone when its thread ends, even by a panic, so `flush` never waits on it.
+struct Gone<'a>(&'a Inner);
+
+impl Drop for Gone<'_> {
+    fn drop(&mut self) {
+        self.0.lock().gone = true;
+        self.0.wake.notify_all();
+    }
+}
+
 fn write_loop(inner: &Inner, path: &Path) {
+    let _gone = Gone(inner);
     let mut shared = inner.lock();
     loop {
         if shared.changed > shared.written {
             let generation = shared.changed;
-            let bytes = serde_json::to_vec_pretty(&shared.file);
+            // Serialized outside the lock: the scheduler only waits for the copy.
+            let snapshot = shared.file.clone();
             drop(shared);
-            let result = bytes
+            let result = serde_json::to_vec_pretty(&snapshot)
                 .map_err(std::io::Error::from)
                 .and_then(|bytes| persist(path, &bytes));
             if let Err(err) = result {
@@ -130,10 +144,11 @@ fn write_loop(inner: &Inner, path: &Path) {
 fn persist(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    // A temp file is private by default; state.json is read by whoever reads the project.
+    // A temp file is private by default; state.json gets the mode any new file would (0666
+    // less the umask), as it did when it was written in place.
     let mut tmp = tempfile::Builder::new()
         .prefix(".state.json.")
-        .permissions(std::fs::Permissions::from_mode(0o644))
+        .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.write_all(b"\n")?;

@@ -11,6 +11,7 @@ use crate::build::scheduler::Command;
 use crate::console::app::{App, Confirm, Level, Pane, Phase, Popup};
 use crate::console::keymap::{Action, Key};
 use crate::console::msg::Effect;
+use crate::model::text::plural;
 use crate::model::CellStatus;
 
 pub fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
@@ -222,7 +223,7 @@ fn retry_failed(app: &mut App) -> Vec<Effect> {
         app.say(Level::Info, "no cell has failed");
         return Vec::new();
     }
-    let plural = if failed == 1 { "" } else { "s" };
+    let plural = plural(failed);
     send(
         app,
         Command::RetryFailed,

@@ -14,6 +14,7 @@ use crate::docker::builder::wanted_node_network;
 use crate::docker::builder_facts::{BuilderFacts, Found};
 use crate::docker::buildx::{Builder, Node, NodeStatus};
 use crate::doctor::findings::{findings, platforms_on, Severity};
+use crate::model::text::plural;
 use crate::model::Platform;
 
 fn dim() -> Style {
@@ -269,10 +270,7 @@ fn drift_lines(facts: &BuilderFacts, width: u16, lines: &mut Vec<Line<'static>>)
     }
     let n = facts.differences.len();
     lines.push(Line::styled(
-        format!(
-            "  ⚠ differs from matrix.toml in {n} way{}:",
-            if n == 1 { "" } else { "s" }
-        ),
+        format!("  ⚠ differs from matrix.toml in {n} way{}:", plural(n)),
         warn_style(),
     ));
     for d in &facts.differences {

@@ -23,6 +23,7 @@ use ratatui::Frame;
 
 use super::app::{App, Confirm, Level, Phase, Popup};
 use super::layout::{self, MIN_H, MIN_W};
+use crate::model::text::plural;
 
 pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -56,7 +57,7 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) {
     let line = match app.phase {
         Phase::Canceling | Phase::Done if app.cells.iter().any(|c| c.status.is_active()) => {
             let running = app.cells.iter().filter(|c| c.status.is_active()).count();
-            let plural = if running == 1 { "" } else { "s" };
+            let plural = plural(running);
             Line::styled(
                 format!("canceling… waiting for {running} build{plural} to stop"),
                 Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),

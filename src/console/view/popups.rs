@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use crate::console::app::{App, Confirm};
 use crate::console::keymap::{Action, Context, ACTIONS};
+use crate::model::text::plural;
 
 const CONTEXTS: [Context; 7] = [
     Context::Global,
@@ -99,7 +100,7 @@ pub fn render_confirm(app: &App, frame: &mut Frame, question: Confirm) {
     let text = match question {
         Confirm::Quit => {
             let running = app.cells.iter().filter(|c| c.status.is_active()).count();
-            let plural = if running == 1 { "" } else { "s" };
+            let plural = plural(running);
             let mut busy = Vec::new();
             if running > 0 || !app.task_running() {
                 busy.push(format!("{running} build{plural}"));

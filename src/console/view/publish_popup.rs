@@ -11,6 +11,7 @@ use super::popups::centered;
 use super::text::{fit, pad};
 use crate::console::app::App;
 use crate::console::keymap::Action;
+use crate::model::text::plural;
 
 /// Around the lists: the intro line, a blank line, the keys line and the border.
 const CHROME_H: u16 = 5;
@@ -47,7 +48,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let n = lists.len();
     let intro = format!(
         "Create {n} manifest list{} from the cells' digests, then verify each:",
-        if n == 1 { "" } else { "s" }
+        plural(n)
     );
     let widest = body
         .iter()
