@@ -53,7 +53,7 @@ pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prep
                 .iter()
                 .all(|&d| matches!(initial[d], CellStatus::UpToDate { .. }));
             match state.up_to_date(cell, &keys[cell.index]) {
-                Some(rec) if deps_skipped => CellStatus::UpToDate { digest: rec.digest },
+                Some(up_to_date) if deps_skipped => up_to_date,
                 _ => CellStatus::Queued,
             }
         };

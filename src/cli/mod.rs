@@ -245,6 +245,11 @@ pub(crate) async fn check_engine() -> color_eyre::Result<()> {
             "start the engine (scripts/lab up) or point DOCKER_HOST at one",
         )
     })?;
+    check_buildx().await
+}
+
+/// buildx is installed: all that publish and verify need, since they talk to the registry.
+pub(crate) async fn check_buildx() -> color_eyre::Result<()> {
     crate::docker::engine::buildx_version()
         .await
         .map_err(|e| hint(e, "install docker-buildx (scripts/lab up does)"))?;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::build::prepare::{prepare, Prepared, Selection};
 use color_eyre::eyre::{bail, eyre};
 
-use super::hint;
+use super::check_buildx;
 use crate::cli::exit::{EXIT_FAILED, EXIT_GREEN};
 use crate::cli::runtime;
 use crate::config::Matrix;
@@ -79,11 +79,10 @@ pub fn publish(
     }
     let _ = out.flush();
     let results = runtime().block_on(async {
-        crate::docker::engine::buildx_version().await?;
+        check_buildx().await?;
         let mut progress = |event: PublishProgress| print_publish(&event);
-        Ok::<_, String>(create::publish(&lists, &mut progress).await)
-    });
-    let results = results.map_err(|e| hint(e, "install docker-buildx (scripts/lab up does)"))?;
+        Ok::<_, color_eyre::Report>(create::publish(&lists, &mut progress).await)
+    })?;
     let pushed = results
         .iter()
         .filter(|r| r.outcome == Outcome::Pushed)
@@ -200,15 +199,14 @@ pub fn verify(matrix: Matrix, component: Option<String>) -> color_eyre::Result<i
         explain(&prep, &mut list.unknown);
     }
     let reports = runtime().block_on(async {
-        crate::docker::engine::buildx_version().await?;
+        check_buildx().await?;
         let mut progress = |event: VerifyProgress| {
             if let VerifyProgress::Checked(report) = event {
                 print_report(&mut std::io::stdout().lock(), &report);
             }
         };
-        Ok::<_, String>(verify::verify(&lists, &mut progress).await)
-    });
-    let reports = reports.map_err(|e| hint(e, "install docker-buildx (scripts/lab up does)"))?;
+        Ok::<_, color_eyre::Report>(verify::verify(&lists, &mut progress).await)
+    })?;
     let ok = reports.iter().filter(|r| r.ok()).count();
     println!("verify: {ok} of {} lists match the grid", reports.len());
     Ok(if ok == reports.len() {
@@ -370,8 +368,7 @@ fn explain(prep: &Prepared, list: &mut [NotGreen]) {
         if item.why != WhyNotGreen::NotBuiltForTheseInputs {
             continue;
         }
-        let record = prep.state.record(&prep.plan.cells[item.cell]);
-        item.why = match record.and_then(|r| r.status) {
+        item.why = match prep.state.recorded_status(&prep.plan.cells[item.cell]) {
             None => WhyNotGreen::NeverBuilt,
             Some(RecordedStatus::Green) => WhyNotGreen::InputsChanged,
             Some(other) => WhyNotGreen::LastEnded(other),

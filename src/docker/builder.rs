@@ -3,7 +3,7 @@
 use crate::config::BuilderConfig;
 use crate::model::text::{csv_field, shell_words};
 
-pub use crate::config::entitlement::CREATE_DEFAULT_DRIVER;
+use crate::config::entitlement::CREATE_DEFAULT_DRIVER;
 
 /// Whether the matrix says how the builder is made, so that any difference between it and the
 /// real builder is drift, rather than only naming a builder made some other way.

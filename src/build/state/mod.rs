@@ -112,20 +112,24 @@ impl StateStore {
         }
     }
 
-    /// A copy of what the file says of `cell`.
-    pub fn record(&self, cell: &Cell) -> Option<CellRecord> {
-        self.writer.read(|f| f.cells.get(&cell.id()).cloned())
+    /// How `cell` last ended; `None` when it never did.
+    pub fn recorded_status(&self, cell: &Cell) -> Option<RecordedStatus> {
+        self.writer
+            .read(|f| f.cells.get(&cell.id()).and_then(|r| r.status))
     }
 
-    /// A copy of the whole state as it is in memory.
-    pub fn snapshot(&self) -> StateFile {
-        self.writer.read(StateFile::clone)
-    }
-
-    /// Green for exactly these inputs in an earlier run.
-    pub fn up_to_date(&self, cell: &Cell, key: &str) -> Option<CellRecord> {
-        self.record(cell).filter(|r| {
-            r.status == Some(RecordedStatus::Green) && r.input_key.as_deref() == Some(key)
+    /// `UpToDate` with its digest when `cell` was green for exactly these inputs in an earlier
+    /// run. Only the digest is copied out: a record carries its attempts' failure texts.
+    pub fn up_to_date(&self, cell: &Cell, key: &str) -> Option<CellStatus> {
+        self.writer.read(|f| {
+            f.cells
+                .get(&cell.id())
+                .filter(|r| {
+                    r.status == Some(RecordedStatus::Green) && r.input_key.as_deref() == Some(key)
+                })
+                .map(|r| CellStatus::UpToDate {
+                    digest: r.digest.clone(),
+                })
         })
     }
 
@@ -398,7 +402,7 @@ mod tests {
         store.set_status(&cell, &CellStatus::Running { attempt: 1, of: 3 });
         store.set_status(&cell, &CellStatus::Queued);
         store.flush();
-        assert!(store.record(&cell).is_none());
+        assert!(store.writer.read(|f| f.cells.is_empty()));
         assert!(!StateStore::path_in(dir.path()).exists());
     }
 }
