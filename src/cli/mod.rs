@@ -135,7 +135,7 @@ pub fn main() -> u8 {
 
 /// `error: outer: inner` and the hint lines the messages carry. A user acts on the words; a
 /// backtrace of where archgrid noticed the problem is for its developers, and stays out.
-pub fn error_text(report: &color_eyre::Report) -> String {
+fn error_text(report: &color_eyre::Report) -> String {
     format!("error: {report:#}")
 }
 

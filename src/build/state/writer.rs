@@ -63,12 +63,11 @@ impl Writer {
     }
 
     /// Changes the state in memory and schedules a write.
-    pub(super) fn change<T>(&self, f: impl FnOnce(&mut StateFile) -> T) -> T {
+    pub(super) fn change(&self, f: impl FnOnce(&mut StateFile)) {
         let mut shared = self.inner.lock();
-        let out = f(&mut shared.file);
+        f(&mut shared.file);
         shared.changed += 1;
         self.inner.wake.notify_all();
-        out
     }
 
     pub(super) fn read<T>(&self, f: impl FnOnce(&StateFile) -> T) -> T {
