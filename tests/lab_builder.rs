@@ -93,16 +93,16 @@ impl TestBuilder {
     /// Runs the stand-in for BuildKit as this builder's node container.
     fn start_node_container(&self, network: &str) {
         fake_buildkit_image();
-        // The lab engine's default bridge cannot attach new containers (its docker0 device is
-        // missing), so a bridge container is created but not started; its network mode is
-        // recorded all the same, which is what is read.
-        let verb = if network == "host" { "run" } else { "create" };
         let name = self.container();
-        let mut args = vec![verb];
-        if verb == "run" {
-            args.push("--detach");
-        }
-        args.extend(["--name", &name, "--network", network, FAKE_BUILDKIT]);
+        let args = [
+            "run",
+            "--detach",
+            "--name",
+            &name,
+            "--network",
+            network,
+            FAKE_BUILDKIT,
+        ];
         let out = docker(&args);
         assert_eq!(out.code, 0, "{}", out.all());
     }

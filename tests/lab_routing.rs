@@ -13,19 +13,6 @@ const LAB2_HOST: &str = "unix:///var/run/archgrid-lab2/docker.sock";
 const DEMO_REGISTRY: &str = "localhost:5000/archgrid-demo";
 const DEMO: [&str; 5] = ["base", "app", "worker", "frontend", "gateway"];
 
-fn dockerd2_up() {
-    let out = Command::new(lab::repo().join("scripts/lab"))
-        .args(["dockerd2", "up"])
-        .output()
-        .expect("run scripts/lab dockerd2 up");
-    assert!(
-        out.status.success(),
-        "scripts/lab dockerd2 up failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// `docker ARGS` against the engine at `host`.
 fn docker_at(host: &str, args: &[&str]) -> Output {
     let out = Command::new("docker")
@@ -55,7 +42,7 @@ fn metadata(dir: &Path, comp: &str, arch: &str) -> serde_json::Value {
 #[test]
 fn the_arm64_column_builds_on_the_second_daemon() {
     lab::ensure();
-    dockerd2_up();
+    lab::dockerd2_up();
     let tag = fresh_tag("route");
     let dir = fixture("demo", &tag);
     route_arm64_to(dir.path(), LAB2);

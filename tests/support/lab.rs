@@ -77,6 +77,20 @@ impl Output {
     }
 }
 
+/// Starts the lab's second dockerd (context `archgrid-lab2`) through the script.
+pub fn dockerd2_up() {
+    let out = Command::new(repo().join("scripts/lab"))
+        .args(["dockerd2", "up"])
+        .output()
+        .expect("run scripts/lab dockerd2 up");
+    assert!(
+        out.status.success(),
+        "scripts/lab dockerd2 up failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs the archgrid binary with argument vector `args`, from `dir`.
 pub fn archgrid(dir: &Path, args: &[&str]) -> Output {
     archgrid_env(dir, args, &[])
