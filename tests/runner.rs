@@ -289,3 +289,46 @@ async fn a_missing_docker_program_is_a_failure_naming_the_cell() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_log_file_has_what_arrived_while_the_build_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let runner = fake_runner(
+        dir.path(),
+        "rawjson-sample.txt",
+        0,
+        true,
+        Duration::from_millis(500),
+    );
+    let cell = cell(dir.path(), argv_for(dir.path()));
+    let log_file = cell.log_file.clone();
+    let (tx, mut rx) = mpsc::channel(16);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let attempt =
+        tokio::spawn(async move { runner.run(cell, 1, RunOpts::default(), tx, cancel_rx).await });
+    // The stand-in has replayed its whole sample and now waits; nothing more will arrive.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut seen = String::new();
+    while std::time::Instant::now() < deadline {
+        seen = std::fs::read_to_string(&log_file).unwrap_or_default();
+        if dir.path().join("child").exists() && seen.contains("\n#") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = cancel_tx.send(true);
+    assert_eq!(attempt.await.unwrap(), AttemptOutcome::Canceled);
+    let whole = std::fs::read_to_string(&log_file).unwrap();
+    assert!(
+        seen.starts_with("# attempt 1\n$ docker buildx build"),
+        "{seen}"
+    );
+    let steps_seen = seen.lines().filter(|l| l.starts_with("#")).count();
+    let steps_whole = whole.lines().filter(|l| l.starts_with("#")).count();
+    assert!(
+        steps_seen >= 2 && !seen.contains("# exit"),
+        "while the build ran, the log held only:\n{seen}\n--- the whole log:\n{whole}"
+    );
+    assert!(steps_whole > steps_seen, "{whole}");
+}

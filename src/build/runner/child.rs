@@ -159,11 +159,13 @@ impl BuildxRunner {
                             let _ = events.send(ev).await;
                         }
                     }
+                    log.flush()?;
                 }
                 n = stdout.read(&mut out_buf), if out_open => {
                     let n = n?;
                     if n == 0 { out_open = false; continue; }
                     log.raw(&out_buf[..n])?;
+                    log.flush()?;
                 }
                 changed = cancel.changed(), if !canceled => {
                     if changed.is_err() || *cancel.borrow() {
@@ -319,6 +321,12 @@ impl LogFile {
 
     fn raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.file.write_all(bytes)
+    }
+
+    /// Once per chunk read from buildx, so `tail -f` on the log follows a step that prints a
+    /// line a minute, while a flood of output still costs one write per chunk, not per line.
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 
