@@ -1,0 +1,1 @@
+"""The inference gateway's HTTP API: routes requests to model workers and reports health."""

@@ -1,0 +1,1 @@
+"""Batch scheduler: plans nightly re-embedding jobs from a cron-like table."""

@@ -1,0 +1,1 @@
+"""Model worker: takes queued completions and runs them through the inference binary."""
