@@ -183,6 +183,10 @@ pub struct App {
     /// Time since the console started. Views read this, never the wall clock, so a test can
     /// set it.
     pub now: Duration,
+    /// Time the grid has spent with something running or waiting to run, up to `busy_since`.
+    pub worked: Duration,
+    /// App clock when the grid last became busy; `None` while it is settled.
+    pub busy_since: Option<Duration>,
     /// Terminal size in columns and rows; `update` needs it to hit-test clicks and to page.
     pub size: (u16, u16),
     /// Number of the first log line shown; `None` follows the newest.
@@ -261,6 +265,8 @@ impl App {
             builder_scroll: 0,
             keymap,
             now: Duration::ZERO,
+            worked: Duration::ZERO,
+            busy_since: Some(Duration::ZERO),
             size: (80, 24),
             log_top: None,
             help_scroll: 0,
@@ -309,6 +315,27 @@ impl App {
         self.cells.iter().any(|c| {
             c.status.is_active() || (!self.paused && matches!(c.status, CellStatus::Queued))
         })
+    }
+
+    /// Starts or stops the grid's clock as work comes and goes, so a settled grid shows how long
+    /// its run took rather than how long the console has been open.
+    pub fn note_busy(&mut self) {
+        match (self.busy(), self.busy_since) {
+            (true, None) => self.busy_since = Some(self.now),
+            (false, Some(since)) => {
+                self.worked += self.now.saturating_sub(since);
+                self.busy_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// How long the grid has been building, in all.
+    pub fn grid_clock(&self) -> Duration {
+        self.worked
+            + self
+                .busy_since
+                .map_or(Duration::ZERO, |s| self.now.saturating_sub(s))
     }
 
     /// Something on screen moves with time alone: a spinner, an elapsed time, a countdown.

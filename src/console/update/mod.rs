@@ -16,6 +16,12 @@ use crate::build::scheduler::Command;
 use crate::model::CellStatus;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let effects = dispatch(app, msg);
+    app.note_busy();
+    effects
+}
+
+fn dispatch(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => actions::on_key(app, key),
         Msg::Mouse(mouse) => mouse::on_mouse(app, mouse),

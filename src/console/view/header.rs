@@ -130,7 +130,10 @@ fn right_side(app: &App) -> Line<'static> {
     spans.push(Span::styled("engine ", Style::new().fg(Color::DarkGray)));
     spans.push(Span::styled(word, style));
     spans.push(Span::styled("  ", Style::new()));
-    spans.push(Span::raw(clock(app.now)));
+    if app.busy_since.is_none() {
+        spans.push(Span::styled("took ", Style::new().fg(Color::DarkGray)));
+    }
+    spans.push(Span::raw(clock(app.grid_clock())));
     Line::from(spans)
 }
 

@@ -221,6 +221,30 @@ fn running_and_retrying_cells_keep_their_times_on_the_app_clock() {
 }
 
 #[test]
+fn the_grid_clock_stops_when_it_settles_and_goes_on_for_a_retry() {
+    let mut app = demo_app();
+    app.now = Duration::from_secs(90);
+    for i in 1..app.cells.len() {
+        set(&mut app, i, green(1));
+    }
+    assert_eq!(app.grid_clock(), Duration::from_secs(90));
+    app.now = Duration::from_secs(100);
+    set(&mut app, 0, failed("x", FailureClass::Permanent));
+    app.now = Duration::from_secs(700);
+    assert_eq!(
+        app.grid_clock(),
+        Duration::from_secs(100),
+        "idle time is not build time"
+    );
+    set(&mut app, 0, running(2));
+    app.now = Duration::from_secs(730);
+    assert_eq!(app.grid_clock(), Duration::from_secs(130));
+    set(&mut app, 0, green(2));
+    app.now = Duration::from_secs(4000);
+    assert_eq!(app.grid_clock(), Duration::from_secs(130));
+}
+
+#[test]
 fn settling_says_how_it_went() {
     let mut app = demo_app();
     for i in 0..app.cells.len() {
