@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 
 use archgrid::model::RecordedStatus;
-use support::lab::{self, archgrid, copy_dir, docker, fresh_tag};
+use support::lab::{self, archgrid, copy_dir, docker, fresh_tag, with_values};
 use support::state;
 
 const REGISTRY: &str = "localhost:5000/ai-infra-ci";
@@ -22,20 +22,9 @@ fn example(tag: &str) -> tempfile::TempDir {
         .unwrap();
     copy_dir(&lab::repo().join("examples/ai-infra"), dir.path());
     let path = dir.path().join("matrix.toml");
-    let text: Vec<String> = std::fs::read_to_string(&path)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            if l.starts_with("registry = ") {
-                format!("registry = \"{REGISTRY}\"")
-            } else if l.starts_with("tag = ") {
-                format!("tag = \"{tag}\"")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
-    std::fs::write(&path, text.join("\n")).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = with_values(&text, &[("registry", REGISTRY), ("tag", tag)]);
+    std::fs::write(&path, text).unwrap();
     dir
 }
 

@@ -147,19 +147,26 @@ pub fn fixture(name: &str, tag: &str) -> tempfile::TempDir {
             .unwrap()
             .replace("\"../../../assets/", &format!("\"{}/", assets.display()))
     };
-    let text = text
-        .lines()
+    std::fs::write(
+        dir.path().join("matrix.toml"),
+        with_values(&text, &[("tag", tag)]),
+    )
+    .unwrap();
+    dir
+}
+
+/// `text` with each line `KEY = …` that starts a line set to the given string value instead.
+pub fn with_values(text: &str, values: &[(&str, &str)]) -> String {
+    text.lines()
         .map(|l| {
-            if l.starts_with("tag = ") {
-                format!("tag = \"{tag}\"")
-            } else {
-                l.to_string()
+            let key = l.split_once(" = ").map(|(k, _)| k);
+            match values.iter().find(|(k, _)| Some(*k) == key) {
+                Some((k, v)) => format!("{k} = \"{v}\""),
+                None => l.to_string(),
             }
         })
         .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(dir.path().join("matrix.toml"), text).unwrap();
-    dir
+        .join("\n")
 }
 
 /// Copies the tree at `src` to `dst`, leaving out any `.archgrid` state.
