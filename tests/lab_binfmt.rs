@@ -1,5 +1,5 @@
-//! `archgrid doctor` with the arm64 emulator switched off. A binary of its own: it holds the lab's
-//! binfmt lock exclusively, so no other lab test in any process builds while arm64 cannot run.
+//! `archgrid doctor` with the arm64 emulator switched off. A binary of its own: it holds the
+//! lab lock exclusively, so no other lab test in any process builds while arm64 cannot run.
 
 mod support;
 
@@ -44,7 +44,10 @@ fn state(path: &Path) -> String {
 #[test]
 fn doctor_fails_naming_qemu_aarch64_when_its_handler_is_disabled() {
     // Declared before the handler guard, so the handler is back on before the lock is shared.
-    let _alone = lab::exclusive_binfmt(Duration::from_secs(30 * 60));
+    let _alone = lab::exclusive_lab(
+        Duration::from_secs(30 * 60),
+        "switches the arm64 emulator off",
+    );
     let handler = Path::new(HANDLER);
     assert_eq!(
         state(handler),

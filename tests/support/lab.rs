@@ -11,10 +11,11 @@ use rustix::fs::FlockOperation;
 pub const REGISTRY: &str = "127.0.0.1:5000";
 
 /// Every test process that uses the lab holds this file locked shared from its first
-/// `ensure()` until it exits; a test that switches an emulator off holds it exclusively
-/// (`exclusive_binfmt`). So no build of any test binary, in this run or a concurrent one, runs
-/// while binfmt_misc is changed under it.
-pub const BINFMT_LOCK: &str = "/tmp/archgrid-binfmt.lock";
+/// `ensure()` until it exits; a test that breaks the lab on purpose (switches an emulator off,
+/// kills the engine, deletes its bridge, stops the registry) holds it exclusively
+/// (`exclusive_lab`). So no build of any test binary, in this run or a concurrent one, runs while
+/// a fault is induced under it. Scripts take it with `flock /tmp/archgrid-lab.lock …`.
+pub const LAB_LOCK: &str = "/tmp/archgrid-lab.lock";
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -26,8 +27,8 @@ pub fn repo() -> PathBuf {
 pub fn ensure() {
     static SHARED: OnceLock<()> = OnceLock::new();
     SHARED.get_or_init(|| {
-        flock(binfmt_lock(), FlockOperation::LockShared)
-            .unwrap_or_else(|e| panic!("cannot lock {BINFMT_LOCK} shared: {e}"))
+        flock(lab_lock(), FlockOperation::LockShared)
+            .unwrap_or_else(|e| panic!("cannot lock {LAB_LOCK} shared: {e}"))
     });
     static UP: OnceLock<Result<(), String>> = OnceLock::new();
     let result = UP.get_or_init(|| {
@@ -185,7 +186,7 @@ pub fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
-fn binfmt_lock() -> &'static File {
+fn lab_lock() -> &'static File {
     static FILE: OnceLock<File> = OnceLock::new();
     FILE.get_or_init(|| {
         OpenOptions::new()
@@ -193,8 +194,8 @@ fn binfmt_lock() -> &'static File {
             .truncate(false)
             .read(true)
             .write(true)
-            .open(BINFMT_LOCK)
-            .unwrap_or_else(|e| panic!("cannot open {BINFMT_LOCK}: {e}"))
+            .open(LAB_LOCK)
+            .unwrap_or_else(|e| panic!("cannot open {LAB_LOCK}: {e}"))
     })
 }
 
@@ -202,37 +203,42 @@ fn flock(file: &File, operation: FlockOperation) -> std::io::Result<()> {
     Ok(rustix::fs::flock(file, operation)?)
 }
 
-/// The binfmt lock held exclusively; dropping it goes back to shared. The lock belongs to the
-/// process, so only a test binary with no other lab test in it may take it.
-pub struct ExclusiveBinfmt(());
+/// The lab lock held exclusively; dropping it goes back to shared. The file lock belongs to the
+/// process, so tests of one binary that take it also take a mutex, one after another; a binary
+/// that takes it must hold no lab test that does not.
+pub struct ExclusiveLab(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 
 /// Waits until no other test process uses the lab, up to `timeout`. Polls, since a blocking
 /// request could wait forever behind a process that never ends.
-pub fn exclusive_binfmt(timeout: Duration) -> ExclusiveBinfmt {
+pub fn exclusive_lab(timeout: Duration, why: &str) -> ExclusiveLab {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     ensure();
     let deadline = Instant::now() + timeout;
     loop {
         // Converting shared to exclusive on the same descriptor gives the shared lock up
         // first, so two processes asking at once cannot deadlock.
-        match flock(binfmt_lock(), FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => return ExclusiveBinfmt(()),
+        match flock(lab_lock(), FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return ExclusiveLab(guard),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 if Instant::now() > deadline {
                     panic!(
-                        "other test processes kept {BINFMT_LOCK} for more than {}s; this test \
-                         switches the arm64 emulator off and must run alone",
+                        "other test processes kept {LAB_LOCK} for more than {}s; this test \
+                         {why} and must run alone",
                         timeout.as_secs()
                     );
                 }
                 std::thread::sleep(Duration::from_millis(200));
             }
-            Err(e) => panic!("cannot lock {BINFMT_LOCK}: {e}"),
+            Err(e) => panic!("cannot lock {LAB_LOCK}: {e}"),
         }
     }
 }
 
-impl Drop for ExclusiveBinfmt {
+impl Drop for ExclusiveLab {
     fn drop(&mut self) {
-        let _ = flock(binfmt_lock(), FlockOperation::LockShared);
+        let _ = flock(lab_lock(), FlockOperation::LockShared);
     }
 }
