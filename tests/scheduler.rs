@@ -186,6 +186,7 @@ fn settings(concurrency: usize, attempts: u32) -> Settings {
         retry: RetryPolicy {
             attempts,
             backoff: Duration::from_secs(5),
+            engine_wait: Duration::from_secs(60),
         },
         no_cache: false,
     }

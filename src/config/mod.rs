@@ -78,6 +78,9 @@ pub struct RetryPolicy {
     /// Includes the first try, so 1 means no retries.
     pub attempts: u32,
     pub backoff: Duration,
+    /// How long cells wait for an engine, builder or registry that stopped answering before
+    /// they fail with that reason.
+    pub engine_wait: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -42,6 +42,7 @@ pub(super) struct RawBuilder {
 pub(super) struct RawRetry {
     pub attempts: Option<Spanned<u32>>,
     pub backoff: Option<Text>,
+    pub engine_wait: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,6 +145,7 @@ pub(super) const RETRY: Schema = Schema {
     keys: &[
         ("attempts", "attempts = 3"),
         ("backoff", r#"backoff = "5s""#),
+        ("engine_wait", r#"engine_wait = "15m""#),
     ],
 };
 

@@ -20,6 +20,9 @@ const PLATFORM_HINT: &str = r#"platforms look like "linux/arm64", "linux/amd64" 
 const DRIVERS: [&str; 4] = ["docker-container", "docker", "remote", "kubernetes"];
 const DEFAULT_ATTEMPTS: u32 = 3;
 const DEFAULT_BACKOFF: Duration = Duration::from_secs(5);
+/// Long enough for an engine restart or a registry redeploy; short enough that an overnight
+/// run with a dead engine ends and says so.
+pub const DEFAULT_ENGINE_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// Returns `None` only when `[project]` is unusable, which has been reported.
 pub(super) fn build(
@@ -208,6 +211,7 @@ fn retry(raw: Option<RawRetry>, errors: &mut Collector<'_>) -> RetryPolicy {
     let mut policy = RetryPolicy {
         attempts: DEFAULT_ATTEMPTS,
         backoff: DEFAULT_BACKOFF,
+        engine_wait: DEFAULT_ENGINE_WAIT,
     };
     let Some(raw) = raw else {
         return policy;
@@ -230,6 +234,16 @@ fn retry(raw: Option<RawRetry>, errors: &mut Collector<'_>) -> RetryPolicy {
                 backoff.span(),
                 format!("retry.backoff: {message}"),
                 r#"write it like backoff = "5s"; units are ms, s, m and h"#,
+            ),
+        }
+    }
+    if let Some(wait) = raw.engine_wait {
+        match parse_duration(wait.get_ref()) {
+            Ok(d) => policy.engine_wait = d,
+            Err(message) => errors.push(
+                wait.span(),
+                format!("retry.engine_wait: {message}"),
+                r#"write it like engine_wait = "15m"; units are ms, s, m and h"#,
             ),
         }
     }

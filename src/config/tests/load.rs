@@ -27,6 +27,7 @@ endpoint = "arm-box"
 [retry]
 attempts = 5
 backoff = "1m30s"
+engine_wait = "20m"
 
 [platforms."linux/arm64/v8"]
 builder = "arm-native"
@@ -93,7 +94,8 @@ fn full_example_parses_with_every_value() {
         m.retry,
         RetryPolicy {
             attempts: 5,
-            backoff: Duration::from_secs(90)
+            backoff: Duration::from_secs(90),
+            engine_wait: Duration::from_secs(20 * 60),
         }
     );
     // The route is stored under the project's spelling of the platform.
@@ -145,7 +147,8 @@ fn omitted_settings_take_their_defaults() {
         m.retry,
         RetryPolicy {
             attempts: 3,
-            backoff: Duration::from_secs(5)
+            backoff: Duration::from_secs(5),
+            engine_wait: Duration::from_secs(15 * 60),
         }
     );
     assert!(m.platform_routes.is_empty());
