@@ -1,6 +1,7 @@
 //! Running the grid: which cells need building (prepare), the ready queue over the cell DAG
 //! (scheduler), what each cell last did (state), and one buildx child per cell (runner).
 
+pub mod outage;
 pub mod prepare;
 pub mod runner;
 pub mod scheduler;

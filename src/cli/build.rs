@@ -4,18 +4,27 @@
 use std::io::Write;
 use std::time::Duration;
 
+use super::outage_lines::{doctor_lines, OutageLines, REMIND_EVERY};
 use crate::build::prepare::Prepared;
 use crate::build::runner::{BuildEvent, Runner, StepSummary};
 use crate::build::scheduler::{self, Command, Event};
+use crate::doctor::{self, Report};
 use crate::model::sanitize::sanitize_line;
 use crate::model::text::{plural, relative_to};
-use crate::model::{CellStatus, FailureClass, Outcome};
+use crate::model::{CellStatus, FailureClass, InfraCause, Outcome};
 use crate::plan::Plan;
 
 /// Builds every selected cell and reports; returns the process exit code.
 pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i32 {
     let plan = prep.plan.clone();
     let root = prep.matrix.root.clone();
+    let matrix = prep.matrix.clone();
+    let mut outages =
+        OutageLines::new(tokio::time::Instant::now(), prep.settings.retry.engine_wait);
+    let mut remind = tokio::time::interval(REMIND_EVERY);
+    remind.reset();
+    let mut doctor_run: Option<tokio::task::JoinHandle<Report>> = None;
+    let mut doctor_done = false;
     let mut handle = scheduler::spawn(
         plan.clone(),
         std::sync::Arc::new(runner),
@@ -41,6 +50,20 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
                 interrupted = true;
                 let _ = writeln!(out, "terminated: canceling running cells");
                 let _ = handle.commands.send(Command::CancelAll);
+                continue;
+            }
+            _ = remind.tick(), if outages.is_waiting() => {
+                outages.remind(out);
+                let _ = out.flush();
+                continue;
+            }
+            report = async { doctor_run.as_mut().expect("guarded").await }, if doctor_run.is_some() => {
+                doctor_run = None;
+                if let Ok(report) = report {
+                    for line in doctor_lines(&report) {
+                        let _ = writeln!(out, "{line}");
+                    }
+                }
                 continue;
             }
         };
@@ -82,12 +105,12 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
             }
             Event::AttemptEnded { cell, record } => {
                 if record.outcome == Outcome::Failed {
-                    let class = FailureClass::word_of(record.class);
                     let _ = writeln!(
                         out,
-                        "{} attempt {} failed ({class}):",
+                        "{} attempt {} {}:",
                         plan.cells[cell].label(),
-                        record.attempt
+                        record.attempt,
+                        failure_words(record.class, record.cause, record.retried)
                     );
                     for line in record.text.as_deref().unwrap_or_default().lines() {
                         let _ = writeln!(out, "    {}", sanitize_line(line));
@@ -97,8 +120,24 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
                         "    log: {}",
                         relative_to(&plan.cells[cell].log_file, &root).display()
                     );
+                    if record.class == Some(FailureClass::Infra) && !doctor_done {
+                        doctor_done = true;
+                        let matrix = matrix.clone();
+                        doctor_run = Some(tokio::spawn(async move { doctor::run(&matrix).await }));
+                    }
                 }
             }
+            Event::Unreachable {
+                resource,
+                waited,
+                reason,
+            } => {
+                let since = tokio::time::Instant::now() - waited;
+                outages.unreachable(out, resource, since, &reason);
+                remind.reset();
+            }
+            Event::Answers { resource, after } => outages.answers(out, resource, after),
+            Event::GaveUp { resource, after } => outages.gave_up(out, resource, after),
             Event::Build { .. } | Event::Paused(_) => {}
         }
         let _ = out.flush();
@@ -122,6 +161,21 @@ async fn recv_signal(sig: &mut Option<tokio::signal::unix::Signal>) {
             s.recv().await;
         }
         None => std::future::pending().await,
+    }
+}
+
+/// `failed (infra: no space left on the engine's disk; see doctor's "disk" check)`.
+fn failure_words(class: Option<FailureClass>, cause: Option<InfraCause>, retried: bool) -> String {
+    let class = FailureClass::word_of(class);
+    match cause {
+        Some(cause) if cause.is_outage() && retried => {
+            format!("ended by an outage ({class}: {cause}); it runs again once that answers")
+        }
+        Some(cause) => format!(
+            "failed ({class}: {cause}; see doctor's \"{}\" check)",
+            cause.check()
+        ),
+        None => format!("failed ({class})"),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod build;
 pub mod builder;
 pub mod doctor;
 pub mod exit;
+mod outage_lines;
 mod plan;
 pub mod publish;
 

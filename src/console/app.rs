@@ -10,9 +10,10 @@ use super::keymap::{Context, Keymap};
 use super::log_ring::LogRing;
 use super::publish_state::PublishState;
 use super::Ending;
+use crate::build::outage::Resource;
 use crate::build::runner::StepSummary;
 use crate::doctor::Report;
-use crate::model::{CellStatus, FailureClass, Platform};
+use crate::model::{CellStatus, FailureClass, InfraCause, Platform};
 use crate::plan::Plan;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,8 @@ pub struct Failure {
     pub cell: usize,
     pub attempt: u32,
     pub class: Option<FailureClass>,
+    /// What outside the build broke, which names the doctor check that looks at it.
+    pub cause: Option<InfraCause>,
     pub reason: String,
     /// The last lines of the failure text, sanitized.
     pub excerpt: Vec<String>,
@@ -173,6 +176,11 @@ pub struct App {
     pub failures: Vec<Failure>,
     pub failure_sel: usize,
     pub engine: EngineState,
+    /// Engines and registries that stopped answering, with the grid clock when they were
+    /// first seen not answering and their own words.
+    pub outages: std::collections::BTreeMap<Resource, (Duration, String)>,
+    /// The doctor already ran once by itself for an infra failure.
+    pub infra_doctor_asked: bool,
     /// The doctor's checks and builder facts, sanitized; `None` until the first run answers.
     pub doctor: Option<Report>,
     pub doctor_running: bool,
@@ -259,6 +267,8 @@ impl App {
             failures: Vec::new(),
             failure_sel: 0,
             engine: EngineState::Checking,
+            outages: Default::default(),
+            infra_doctor_asked: false,
             doctor: None,
             doctor_running: false,
             doctor_at: Duration::ZERO,

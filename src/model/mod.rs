@@ -1,10 +1,12 @@
 //! The words every layer shares, with no I/O: platforms, cell statuses, attempt outcomes,
 //! failure classes, and the text helpers that show them.
 
+pub mod infra;
 pub mod platform;
 pub mod sanitize;
 pub mod status;
 pub mod text;
 
+pub use infra::InfraCause;
 pub use platform::Platform;
 pub use status::{CellStatus, FailureClass, Outcome, RecordedStatus};

@@ -14,6 +14,8 @@ pub enum FailureClass {
     Transient,
     /// The build's own fault: retrying would only fail again, more slowly.
     Permanent,
+    /// The engine or the host broke, not the build: fixed on the machine, then retried.
+    Infra,
 }
 
 impl FailureClass {
@@ -21,6 +23,7 @@ impl FailureClass {
         match self {
             FailureClass::Transient => "transient",
             FailureClass::Permanent => "permanent",
+            FailureClass::Infra => "infra",
         }
     }
 
@@ -202,9 +205,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(json, r#"["green","failed","canceled","blocked"]"#);
-        let json =
-            serde_json::to_string(&[FailureClass::Transient, FailureClass::Permanent]).unwrap();
-        assert_eq!(json, r#"["transient","permanent"]"#);
+        let json = serde_json::to_string(&[
+            FailureClass::Transient,
+            FailureClass::Permanent,
+            FailureClass::Infra,
+        ])
+        .unwrap();
+        assert_eq!(json, r#"["transient","permanent","infra"]"#);
     }
 
     #[test]

@@ -44,6 +44,17 @@ pub fn relative_to<'a>(path: &'a Path, root: &Path) -> &'a Path {
 }
 
 /// The `s` of "1 cell" and "2 cells".
+/// A duration as a person says it: `42s`, `1m30s`, `15m`, `1h05m`.
+pub fn duration_words(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 if secs % 60 == 0 => format!("{}m", secs / 60),
+        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        _ => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),
+    }
+}
+
 pub fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""

@@ -13,9 +13,10 @@ use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
-use super::classify::{classify, is_canceled, Classification};
+use super::classify::{classify, classify_step, is_canceled, Classification};
 use super::progress::{BuildEvent, ProgressTracker, StepSummary};
 use super::rawjson::RawJsonDecoder;
+use crate::build::outage::{self, Resource};
 use crate::build::wait::sleep_until;
 use crate::model::text::shell_words;
 use crate::plan::Cell;
@@ -52,6 +53,13 @@ pub trait Runner: Send + Sync + 'static {
         events: mpsc::Sender<BuildEvent>,
         cancel: watch::Receiver<bool>,
     ) -> BoxFuture<AttemptOutcome>;
+
+    /// Whether an engine or registry the cells need answers. The scheduler asks while cells
+    /// run, and again and again while it waits out an outage; a fake that simulates none
+    /// keeps this default.
+    fn answers(&self, _resource: Resource) -> BoxFuture<Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// The real runner: `docker buildx build` with the cell's argv.
@@ -94,6 +102,10 @@ impl Runner for BuildxRunner {
                 }
             }
         })
+    }
+
+    fn answers(&self, resource: Resource) -> BoxFuture<Result<(), String>> {
+        Box::pin(async move { outage::answers(&resource).await })
     }
 }
 
@@ -139,7 +151,7 @@ impl BuildxRunner {
 
         let mut decoder = RawJsonDecoder::new();
         let mut tracker = ProgressTracker::new();
-        let mut step_errors = Vec::new();
+        let mut seen = FailureFacts::default();
         let mut out_buf = [0u8; 8192];
         let mut err_buf = vec![0u8; 64 * 1024];
         let (mut out_open, mut err_open) = (true, true);
@@ -155,7 +167,7 @@ impl BuildxRunner {
                     if n == 0 { err_open = false; continue; }
                     for status in decoder.push(&err_buf[..n]) {
                         for ev in tracker.apply(&status) {
-                            handle_event(&ev, &mut log, &mut step_errors)?;
+                            handle_event(&ev, &mut log, &mut seen)?;
                             let _ = events.send(ev).await;
                         }
                     }
@@ -184,12 +196,12 @@ impl BuildxRunner {
         let (rest, trailer) = decoder.finish();
         for status in rest {
             for ev in tracker.apply(&status) {
-                handle_event(&ev, &mut log, &mut step_errors)?;
+                handle_event(&ev, &mut log, &mut seen)?;
                 let _ = events.send(ev).await;
             }
         }
         for ev in tracker.finish() {
-            handle_event(&ev, &mut log, &mut step_errors)?;
+            handle_event(&ev, &mut log, &mut seen)?;
             let _ = events.send(ev).await;
         }
         if !trailer.is_empty() {
@@ -204,12 +216,12 @@ impl BuildxRunner {
                 cached: all_cached(&summary),
             });
         }
-        let text = failure_text(&trailer, &step_errors, status.code());
+        let text = failure_text(&trailer, &seen.errors, status.code());
         if canceled || is_canceled(&text) {
             return Ok(AttemptOutcome::Canceled);
         }
         Ok(AttemptOutcome::Failed {
-            classification: classify(&text),
+            classification: classify_step(&text, seen.failed_step_first_line()),
             text,
             exit_code: status.code(),
         })
@@ -221,10 +233,28 @@ fn all_cached(summary: &StepSummary) -> bool {
     real > 0 && summary.cached == real
 }
 
+/// What the stream said about a failure besides buildx's trailer.
+#[derive(Default)]
+struct FailureFacts {
+    errors: Vec<String>,
+    failed_step: Option<String>,
+    /// The first output line of each step: runc's own words when a step's command could not
+    /// be executed at all.
+    first_lines: std::collections::HashMap<String, String>,
+}
+
+impl FailureFacts {
+    fn failed_step_first_line(&self) -> Option<&str> {
+        self.first_lines
+            .get(self.failed_step.as_deref()?)
+            .map(String::as_str)
+    }
+}
+
 fn handle_event(
     ev: &BuildEvent,
     log: &mut LogFile,
-    errors: &mut Vec<String>,
+    seen: &mut FailureFacts,
 ) -> std::io::Result<()> {
     match ev {
         BuildEvent::Steps(s) => {
@@ -235,11 +265,17 @@ fn handle_event(
                 }
             }
         }
-        BuildEvent::Log { line, .. } => log.line(line)?,
+        BuildEvent::Log { step, line, .. } => {
+            if !seen.first_lines.contains_key(step) {
+                seen.first_lines.insert(step.clone(), line.clone());
+            }
+            log.line(line)?
+        }
         BuildEvent::Warning(w) => log.line(&format!("WARNING: {w}"))?,
         BuildEvent::StepError { step, error } => {
             log.line(&format!("ERROR in {step}: {error}"))?;
-            errors.push(format!("{step}: {error}"));
+            seen.errors.push(format!("{step}: {error}"));
+            seen.failed_step = Some(step.clone());
         }
     }
     Ok(())

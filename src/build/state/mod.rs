@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::model::{CellStatus, FailureClass, Outcome, RecordedStatus};
+use crate::model::{CellStatus, FailureClass, InfraCause, Outcome, RecordedStatus};
 use crate::plan::{Cell, Plan};
 
 pub use keys::{hash_tree, input_keys};
@@ -33,11 +33,15 @@ pub struct AttemptRecord {
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<FailureClass>,
+    /// What outside the build broke, for an infra failure or a registry that refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<InfraCause>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// A transient failure that was followed by another attempt.
+    /// A failure that was followed by another attempt: a transient one after its backoff, or
+    /// one the engine's or registry's outage caused, once it answered again.
     #[serde(default)]
     pub retried: bool,
 }
@@ -355,6 +359,7 @@ mod tests {
                 duration: Duration::from_millis(800),
                 outcome: Outcome::Green,
                 class: None,
+                cause: None,
                 reason: None,
                 text: None,
                 retried: false,

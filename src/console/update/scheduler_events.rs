@@ -7,6 +7,7 @@ use crate::console::app::{App, Failure, Level, Phase, MAX_FAILURES};
 use crate::console::clean::{clean, clean_status};
 use crate::console::log_ring::LineKind;
 use crate::console::msg::Effect;
+use crate::model::text::duration_words;
 use crate::model::{CellStatus, FailureClass, Outcome};
 
 /// Lines of a failure's text kept for the failures pane; the whole text is in the log file.
@@ -16,8 +17,34 @@ pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::Status { cell, status } => set_status(app, cell, status),
         Event::Build { cell, event } => on_build(app, cell, event),
-        Event::AttemptEnded { cell, record } => attempt_ended(app, cell, record),
+        Event::AttemptEnded { cell, record } => return attempt_ended(app, cell, record),
         Event::Paused(paused) => app.paused = paused,
+        Event::Unreachable {
+            resource,
+            waited,
+            reason,
+        } => {
+            let reason = clean(&reason);
+            tracing::warn!("{resource} unreachable, waiting: {reason}");
+            let since = app.grid_clock().saturating_sub(waited);
+            app.outages.insert(resource, (since, reason));
+        }
+        Event::Answers { resource, after } => {
+            tracing::info!(
+                "{resource} answers again after {}; the cells that waited go on",
+                duration_words(after)
+            );
+            app.outages.remove(&resource);
+        }
+        Event::GaveUp { resource, after } => {
+            let text = format!(
+                "{resource} did not answer for {} ([retry] engine_wait); the cells that waited failed",
+                duration_words(after)
+            );
+            tracing::error!("{text}");
+            app.say(Level::Error, text);
+            app.outages.remove(&resource);
+        }
         Event::Settled => return settled(app),
     }
     Vec::new()
@@ -96,9 +123,16 @@ fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
     }
 }
 
-fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) {
+fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) -> Vec<Effect> {
     if cell >= app.cells.len() {
-        return;
+        return Vec::new();
+    }
+    let mut effects = Vec::new();
+    // The first infra failure sets off the doctor once, so the builder pane shows what is
+    // wrong with the machine without being asked.
+    if record.class == Some(FailureClass::Infra) && !app.infra_doctor_asked {
+        app.infra_doctor_asked = true;
+        effects.extend(super::doctor::refresh(app));
     }
     let secs = record.duration.as_secs_f64();
     let line = match record.outcome {
@@ -128,6 +162,7 @@ fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) {
                     cell,
                     attempt: record.attempt,
                     class: record.class,
+                    cause: record.cause,
                     reason: reason.clone(),
                     excerpt,
                     retried: record.retried,
@@ -157,6 +192,7 @@ fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) {
         ),
     };
     app.cells[cell].log.push(line.0, line.1);
+    effects
 }
 
 fn settled(app: &mut App) -> Vec<Effect> {

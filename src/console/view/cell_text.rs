@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::build::outage::{engine_of, registry_of, Resource};
 use crate::console::app::App;
 use crate::model::CellStatus;
 
@@ -71,7 +72,15 @@ pub fn describe(app: &App, cell: usize) -> CellText {
         CellStatus::Queued if app.paused => {
             text("·", "queued (paused)".into(), Some("queued".into()), None)
         }
-        CellStatus::Queued => text("·", "queued".into(), None, None),
+        CellStatus::Queued => match waits_for(app, cell) {
+            Some(resource) => text(
+                "⏸",
+                "waiting".into(),
+                None,
+                Some(format!("for the {resource}")),
+            ),
+            None => text("·", "queued".into(), None, None),
+        },
         CellStatus::Blocked { by } => {
             let dep = &app.plan.cells[*by];
             let name = if dep.platform == app.plan.cells[cell].platform {
@@ -146,6 +155,18 @@ pub fn describe(app: &App, cell: usize) -> CellText {
         }
         CellStatus::Canceled => text("■", "canceled".into(), None, None),
     }
+}
+
+/// The engine or registry a queued cell is held for, while one it needs does not answer.
+fn waits_for(app: &App, cell: usize) -> Option<&Resource> {
+    if app.outages.is_empty() {
+        return None;
+    }
+    let engine = engine_of(&app.plan.cells[cell]);
+    let registry = registry_of(&app.plan);
+    app.outages
+        .keys()
+        .find(|r| **r == engine || Some(*r) == registry.as_ref())
 }
 
 /// `sha256:1a2b3c4d5e6f`: enough to tell two images apart.

@@ -9,7 +9,8 @@ use ratatui::Frame;
 use super::header::clock;
 use crate::console::app::{App, Failure};
 use crate::console::keymap::Action;
-use crate::model::FailureClass;
+use crate::doctor::Level as CheckLevel;
+use crate::model::{FailureClass, InfraCause};
 
 /// Excerpt lines under failures that are not selected; the selected one shows all it kept.
 const UNSELECTED_EXCERPT: usize = 2;
@@ -39,6 +40,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let lines: Vec<Line> = entries.into_iter().skip(start).flatten().take(h).collect();
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// `    ⚕ the engine could not attach …: doctor "bridge network" fail: docker0 is missing`.
+fn explained_by(app: &App, f: &Failure, cause: InfraCause) -> Line<'static> {
+    let name = match cause {
+        InfraCause::Emulation => format!("{} {}", cause.check(), app.plan.cells[f.cell].platform),
+        _ => cause.check().to_string(),
+    };
+    let check = app
+        .doctor
+        .as_ref()
+        .and_then(|r| r.checks.iter().find(|c| c.name == name));
+    let verdict = match check {
+        Some(c) if c.level == CheckLevel::Ok => format!("ok now ({})", c.why),
+        Some(c) => format!("{}: {}; do: {}", c.level, c.why, c.fix),
+        None if app.doctor_running => "running…".to_string(),
+        None => "not run yet".to_string(),
+    };
+    Line::styled(
+        format!("    ⚕ {cause}; doctor \"{name}\" {verdict}"),
+        Style::new().fg(Color::Magenta),
+    )
 }
 
 fn entry(app: &App, f: &Failure, selected: bool) -> Vec<Line<'static>> {
@@ -82,6 +105,9 @@ fn entry(app: &App, f: &Failure, selected: bool) -> Vec<Line<'static>> {
             Style::new().add_modifier(Modifier::BOLD),
         ),
     ];
+    if let Some(cause) = f.cause {
+        lines.push(explained_by(app, f, cause));
+    }
     let shown = if selected {
         f.excerpt.len()
     } else {

@@ -8,8 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::build::outage::Resource;
 use crate::console::app::{App, EngineState};
 use crate::doctor::findings::builder_label;
+use crate::model::text::duration_words;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
@@ -119,17 +121,28 @@ fn right_side(app: &App) -> Line<'static> {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         ));
     }
-    let (word, style) = match &app.engine {
-        EngineState::Checking => ("…", Style::new().fg(Color::DarkGray)),
-        EngineState::Up { .. } => ("ok", Style::new().fg(Color::Green)),
-        EngineState::Down { .. } => (
-            "unreachable",
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        ),
-    };
-    spans.push(Span::styled("engine ", Style::new().fg(Color::DarkGray)));
-    spans.push(Span::styled(word, style));
-    spans.push(Span::styled("  ", Style::new()));
+    let alarm = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+    let clock_now = app.grid_clock();
+    for (resource, (since, _)) in &app.outages {
+        spans.push(Span::styled(
+            format!(
+                "⚠ {resource} unreachable since {}, waiting {}  ",
+                clock(*since),
+                duration_words(clock_now.saturating_sub(*since))
+            ),
+            alarm,
+        ));
+    }
+    if !app.outages.contains_key(&Resource::Engine(None)) {
+        let (word, style) = match &app.engine {
+            EngineState::Checking => ("…", Style::new().fg(Color::DarkGray)),
+            EngineState::Up { .. } => ("ok", Style::new().fg(Color::Green)),
+            EngineState::Down { .. } => ("unreachable", alarm),
+        };
+        spans.push(Span::styled("engine ", Style::new().fg(Color::DarkGray)));
+        spans.push(Span::styled(word, style));
+        spans.push(Span::styled("  ", Style::new()));
+    }
     if app.busy_since.is_none() {
         spans.push(Span::styled("took ", Style::new().fg(Color::DarkGray)));
     }

@@ -1,124 +1,22 @@
 //! The scheduler with a fake runner: order, bounds, retries, blocking, commands.
 
-use std::collections::{BTreeMap, HashMap};
+mod fake;
+mod outages;
+
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use archgrid::build::runner::child::BoxFuture;
-use archgrid::build::runner::classify::classify;
-use archgrid::build::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner};
+use archgrid::build::runner::RunOpts;
 use archgrid::build::scheduler::{self, Command, Event, Settings};
 use archgrid::config::RetryPolicy;
 use archgrid::model::{CellStatus, Outcome, Platform};
 use archgrid::plan::{Cell, Plan};
-use tokio::sync::{mpsc, watch};
+use fake::{Fake, Script};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
-
-/// What the fake does for one attempt of one cell.
-#[derive(Clone)]
-enum Script {
-    Green,
-    Fail(&'static str),
-    /// Runs until canceled.
-    Hang,
-}
-
-#[derive(Default)]
-struct Log {
-    started: Vec<(String, u32, RunOpts)>,
-    running: usize,
-    max_running: usize,
-    max_per_platform: HashMap<String, usize>,
-    running_per_platform: HashMap<String, usize>,
-    finished: Vec<String>,
-}
-
-#[derive(Clone)]
-struct Fake {
-    scripts: Arc<Mutex<HashMap<String, Vec<Script>>>>,
-    log: Arc<Mutex<Log>>,
-    work: Duration,
-}
-
-impl Fake {
-    fn new(work: Duration) -> Fake {
-        Fake {
-            scripts: Default::default(),
-            log: Default::default(),
-            work,
-        }
-    }
-    fn script(self, cell: &str, steps: Vec<Script>) -> Fake {
-        self.scripts.lock().unwrap().insert(cell.to_string(), steps);
-        self
-    }
-}
-
-impl Runner for Fake {
-    fn run(
-        &self,
-        cell: Arc<Cell>,
-        attempt: u32,
-        opts: RunOpts,
-        events: mpsc::Sender<BuildEvent>,
-        mut cancel: watch::Receiver<bool>,
-    ) -> BoxFuture<AttemptOutcome> {
-        let id = cell.id();
-        let script = {
-            let mut scripts = self.scripts.lock().unwrap();
-            match scripts.get_mut(&id) {
-                Some(s) if !s.is_empty() => s.remove(0),
-                _ => Script::Green,
-            }
-        };
-        let log = self.log.clone();
-        let work = self.work;
-        let platform = cell.platform.to_string();
-        Box::pin(async move {
-            {
-                let mut l = log.lock().unwrap();
-                l.started.push((id.clone(), attempt, opts));
-                l.running += 1;
-                l.max_running = l.max_running.max(l.running);
-                let n = l.running_per_platform.entry(platform.clone()).or_default();
-                *n += 1;
-                let n = *n;
-                let m = l.max_per_platform.entry(platform.clone()).or_default();
-                *m = (*m).max(n);
-            }
-            let _ = events
-                .send(BuildEvent::Log {
-                    step: "RUN x".into(),
-                    stream: 1,
-                    line: format!("hello from {id}"),
-                })
-                .await;
-            let outcome = match script {
-                Script::Hang => {
-                    let _ = cancel.wait_for(|c| *c).await;
-                    AttemptOutcome::Canceled
-                }
-                other => {
-                    tokio::select! {
-                        _ = tokio::time::sleep(work) => match other {
-                            Script::Green => AttemptOutcome::Green { digest: Some(format!("sha256:{id}")), cached: false },
-                            Script::Fail(text) => AttemptOutcome::Failed { text: text.to_string(), classification: classify(text), exit_code: Some(1) },
-                            Script::Hang => unreachable!(),
-                        },
-                        _ = cancel.wait_for(|c| *c) => AttemptOutcome::Canceled,
-                    }
-                }
-            };
-            let mut l = log.lock().unwrap();
-            l.running -= 1;
-            *l.running_per_platform.get_mut(&platform).unwrap() -= 1;
-            l.finished.push(id);
-            outcome
-        })
-    }
-}
 
 fn platform(s: &str) -> Platform {
     s.parse().unwrap()

@@ -9,6 +9,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+mod outages;
+
+use super::outage::Resource;
 use super::runner::classify::short_reason;
 use super::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner};
 use super::state::{AttemptRecord, StateStore};
@@ -48,6 +51,24 @@ pub enum Event {
         record: AttemptRecord,
     },
     Paused(bool),
+    /// An engine or registry stopped answering: cells that need it wait for it.
+    Unreachable {
+        resource: Resource,
+        /// How long ago it was first seen not answering.
+        waited: Duration,
+        /// Its own words, from the failure or the probe that noticed.
+        reason: String,
+    },
+    /// It answers again after `after`; the cells that waited go on.
+    Answers {
+        resource: Resource,
+        after: Duration,
+    },
+    /// It did not answer within `[retry] engine_wait`; the cells that waited failed.
+    GaveUp {
+        resource: Resource,
+        after: Duration,
+    },
     /// Nothing is running or waiting to start; sent each time the grid comes to rest.
     Settled,
 }
@@ -96,6 +117,9 @@ struct Slot {
     retry_at: Option<Instant>,
     cancel: Option<watch::Sender<bool>>,
     started: Option<(Instant, SystemTime)>,
+    /// Attempts given back because an outage ended them; bounded, so a resource that answers
+    /// its probe while every build on it still fails cannot loop.
+    given_back: u32,
 }
 
 struct Scheduler<R: Runner> {
@@ -106,6 +130,7 @@ struct Scheduler<R: Runner> {
     state: Option<StateStore>,
     events: mpsc::Sender<Event>,
     running: JoinSet<(usize, AttemptOutcome)>,
+    outages: outages::Outages,
     paused: bool,
     settled_sent: bool,
     closed: bool,
@@ -132,6 +157,7 @@ impl<R: Runner> Scheduler<R> {
                 retry_at: None,
                 cancel: None,
                 started: None,
+                given_back: 0,
             })
             .collect();
         Scheduler {
@@ -142,6 +168,7 @@ impl<R: Runner> Scheduler<R> {
             state,
             events,
             running: JoinSet::new(),
+            outages: outages::Outages::default(),
             paused: false,
             settled_sent: false,
             closed: false,
@@ -171,6 +198,7 @@ impl<R: Runner> Scheduler<R> {
                 break;
             }
             let next_retry = self.slots.iter().filter_map(|s| s.retry_at).min();
+            let next_check = self.next_outage_check();
             tokio::select! {
                 cmd = commands.recv(), if !self.closed => match cmd {
                     Some(cmd) => self.command(cmd).await,
@@ -186,6 +214,12 @@ impl<R: Runner> Scheduler<R> {
                         Err(err) => tracing::error!("a cell's task ended abnormally: {err}"),
                     }
                 }
+                Some(probed) = self.outages.probes.join_next(), if !self.outages.probes.is_empty() => {
+                    match probed {
+                        Ok((resource, answer)) => self.probed(resource, answer).await,
+                        Err(err) => tracing::error!("a probe's task ended abnormally: {err}"),
+                    }
+                }
                 _ = sleep_until(next_retry), if next_retry.is_some() => {
                     let now = Instant::now();
                     for slot in &mut self.slots {
@@ -194,6 +228,9 @@ impl<R: Runner> Scheduler<R> {
                             slot.status = CellStatus::Queued;
                         }
                     }
+                }
+                _ = sleep_until(next_check), if next_check.is_some() && !self.closed => {
+                    self.check_outages().await;
                 }
             }
         }
@@ -257,7 +294,7 @@ impl<R: Runner> Scheduler<R> {
             if self.running.len() >= self.settings.concurrency.max(1) {
                 return;
             }
-            if !self.ready(i) {
+            if !self.ready(i) || self.waits_for_outage(i) {
                 continue;
             }
             let platform = &self.plan.cells[i].platform;
@@ -320,6 +357,7 @@ impl<R: Runner> Scheduler<R> {
             duration,
             outcome: Outcome::Green,
             class: None,
+            cause: None,
             reason: None,
             text: None,
             retried: false,
@@ -328,6 +366,7 @@ impl<R: Runner> Scheduler<R> {
             AttemptOutcome::Green { digest, cached } => {
                 record.outcome = Outcome::Green;
                 self.slots[i].opts = RunOpts::default();
+                self.slots[i].given_back = 0;
                 CellStatus::Green {
                     digest,
                     duration,
@@ -356,9 +395,17 @@ impl<R: Runner> Scheduler<R> {
                 let reason = short_reason(&text);
                 record.outcome = Outcome::Failed;
                 record.class = Some(classification.class);
+                record.cause = classification.cause;
                 record.reason = Some(reason.clone());
                 record.text = Some(text);
-                if classification.class == FailureClass::Transient && attempt < of {
+                if let Some(resource) = self.outage_behind(i, classification.cause) {
+                    // Not the cell's fault: the attempt is given back and the cell waits.
+                    record.retried = true;
+                    self.slots[i].attempts -= 1;
+                    self.slots[i].given_back += 1;
+                    self.suspect(resource, &reason);
+                    CellStatus::Queued
+                } else if classification.class == FailureClass::Transient && attempt < of {
                     record.retried = true;
                     let delay = backoff(self.settings.retry.backoff, attempt);
                     self.slots[i].retry_at = Some(Instant::now() + delay);
@@ -453,6 +500,7 @@ impl<R: Runner> Scheduler<R> {
             _ => {}
         }
         slot.attempts = 0;
+        slot.given_back = 0;
         slot.opts = opts;
         slot.retry_at = None;
         self.set_status(i, CellStatus::Queued).await;
