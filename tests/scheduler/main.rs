@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use archgrid::build::runner::RunOpts;
 use archgrid::build::scheduler::{self, Command, Event, Settings};
 use archgrid::config::RetryPolicy;
 use archgrid::model::{CellStatus, Outcome, Platform};
