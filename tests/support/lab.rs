@@ -14,7 +14,8 @@ pub const REGISTRY: &str = "127.0.0.1:5000";
 /// `ensure()` until it exits; a test that breaks the lab on purpose (switches an emulator off,
 /// kills the engine, deletes its bridge, stops the registry) holds it exclusively
 /// (`exclusive_lab`). So no build of any test binary, in this run or a concurrent one, runs while
-/// a fault is induced under it. Scripts take it with `flock /tmp/archgrid-lab.lock …`.
+/// a fault is induced under it. A shell takes it with `flock -o /tmp/archgrid-lab.lock …`
+/// (`-o`: the command must not inherit the lock, or a daemon it starts would hold it).
 pub const LAB_LOCK: &str = "/tmp/archgrid-lab.lock";
 
 pub fn repo() -> PathBuf {

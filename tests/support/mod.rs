@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 pub mod fault_proxy;
+pub mod faults;
 pub mod lab;
 pub mod state;
 pub mod tmux;
