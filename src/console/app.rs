@@ -350,7 +350,9 @@ impl App {
 
     /// Something on screen moves with time alone: a spinner, an elapsed time, a countdown.
     pub fn animating(&self) -> bool {
-        self.phase == Phase::Canceling || self.cells.iter().any(|c| c.status.is_active())
+        self.phase == Phase::Canceling
+            || !self.outages.is_empty()
+            || self.cells.iter().any(|c| c.status.is_active())
     }
 
     pub fn green_count(&self) -> usize {
