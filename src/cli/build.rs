@@ -14,6 +14,9 @@ use crate::model::text::{plural, relative_to};
 use crate::model::{CellStatus, FailureClass, InfraCause, Outcome};
 use crate::plan::Plan;
 
+/// How long a settled run waits for the doctor's verdict on an infra failure.
+const DOCTOR_GRACE: Duration = Duration::from_secs(60);
+
 /// Builds every selected cell and reports; returns the process exit code.
 pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i32 {
     let plan = prep.plan.clone();
@@ -144,6 +147,15 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
     }
     drop(handle.commands);
     let _ = handle.task.await;
+    // The run may settle before the checks the first infra failure set off have answered;
+    // their verdict is worth the few seconds.
+    if let Some(pending) = doctor_run {
+        if let Ok(Ok(report)) = tokio::time::timeout(DOCTOR_GRACE, pending).await {
+            for line in doctor_lines(&report) {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
     let _ = write!(out, "\n{}", table(&plan, &statuses));
     let green = statuses.iter().filter(|s| s.is_green()).count();
     let selected = statuses
