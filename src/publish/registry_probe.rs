@@ -8,7 +8,7 @@ use std::time::Duration;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// `authority` is `host:port` as buildx dialed it.
+/// `authority` is the registry's `host:port`.
 pub async fn answers(authority: &str) -> bool {
     let url = v2_url(authority);
     // ureq blocks; the probe must not hold up the runtime's other tasks (the console's loop).

@@ -44,7 +44,7 @@ pub enum RetryNote {
     },
     /// The registry refused the connection; it is waited for, up to `limit`.
     Unreachable {
-        /// `host:port` as buildx dialed it.
+        /// `host:port` of the registry, as the failed request named it.
         registry: String,
         since: SystemTime,
         limit: Duration,
@@ -131,7 +131,7 @@ async fn retrying<R: Registry>(
             return (result, retries);
         }
         let reason = short_reason(&text);
-        match refused_address(&text) {
+        match refused_registry(&text) {
             Some(address) => {
                 if let Err(gave_up) = wait_for(registry, address, policy.engine_wait, notes).await {
                     return (Err(format!("{text}\n{gave_up}")), retries);
@@ -191,16 +191,41 @@ async fn wait_for<R: Registry>(
     }
 }
 
-/// `127.0.0.1:5000` of `dial tcp 127.0.0.1:5000: connect: connection refused`: the address a
-/// refused connection went to.
-fn refused_address(text: &str) -> Option<&str> {
+const REFUSED: &str = ": connect: connection refused";
+
+/// The registry a refused connection was for. The request's host as the reference named it
+/// (`localhost:5000` of `Head "http://localhost:5000/v2/…": dial tcp 127.0.0.1:5000: connect:
+/// connection refused`) is preferred to the address dialed: a name can stand for several
+/// addresses, the error names only one, and the registry may come back on another.
+fn refused_registry(text: &str) -> Option<&str> {
+    if !text.contains(REFUSED) {
+        return None;
+    }
+    request_host(text).or_else(|| dialed(text))
+}
+
+/// `localhost:5000` of `http://localhost:5000/v2/…`.
+fn request_host(text: &str) -> Option<&str> {
+    text.match_indices("://").find_map(|(at, m)| {
+        let rest = &text[at + m.len()..];
+        let end = rest.find('/')?;
+        let host = &rest[..end];
+        (rest[end..].starts_with("/v2/") && plain_word(host)).then_some(host)
+    })
+}
+
+/// `127.0.0.1:5000` of `dial tcp 127.0.0.1:5000: connect: connection refused`.
+fn dialed(text: &str) -> Option<&str> {
     const DIAL: &str = "dial tcp ";
-    const REFUSED: &str = ": connect: connection refused";
     text.match_indices(DIAL).find_map(|(at, _)| {
         let rest = &text[at + DIAL.len()..];
         let address = &rest[..rest.find(REFUSED)?];
-        (!address.is_empty() && !address.contains(char::is_whitespace)).then_some(address)
+        plain_word(address).then_some(address)
     })
+}
+
+fn plain_word(s: &str) -> bool {
+    !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || c == '"')
 }
 
 #[cfg(test)]
@@ -304,15 +329,30 @@ mod tests {
                 stderr: sample(name),
             };
             let text = ran.error_text();
-            assert_eq!(refused_address(&text), Some("127.0.0.1:5000"), "{name}");
+            assert_eq!(refused_registry(&text), Some("127.0.0.1:5000"), "{name}");
             let class = classify(&text);
             assert_eq!(class.class, FailureClass::Transient, "{name}");
             assert_eq!(class.reason, "connection refused (registry)", "{name}");
         }
-        assert_eq!(refused_address("dial tcp: lookup r: no such host"), None);
+        // The name the reference used, not the one address the error happens to name.
         assert_eq!(
-            refused_address("dial tcp [::1]:5000: connect: connection refused"),
+            refused_registry(
+                "ERROR: failed to do request: Head \"http://localhost:5000/v2/d/app/manifests/v1\": \
+                 dial tcp [::1]:5000: connect: connection refused"
+            ),
+            Some("localhost:5000")
+        );
+        assert_eq!(
+            refused_registry("ERROR: dial tcp [::1]:5000: connect: connection refused"),
             Some("[::1]:5000")
+        );
+        assert_eq!(
+            refused_registry("ERROR: failed to do request: dial tcp: lookup r: no such host"),
+            None
+        );
+        assert_eq!(
+            refused_registry("ERROR: Head \"http://r:5000/v2/x\": 503 Service Unavailable"),
+            None
         );
     }
 
