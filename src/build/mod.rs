@@ -1,6 +1,8 @@
 //! Running the grid: which cells need building (prepare), the ready queue over the cell DAG
-//! (scheduler), what each cell last did (state), and one buildx child per cell (runner).
+//! (scheduler), what each cell last did (state), one buildx child per cell (runner), engines
+//! and registries that stop answering (outage), and one run per matrix at a time (lock).
 
+pub mod lock;
 pub mod outage;
 pub mod prepare;
 pub mod runner;

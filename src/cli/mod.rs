@@ -7,6 +7,7 @@ pub mod exit;
 mod outage_lines;
 mod plan;
 pub mod publish;
+mod run_lock;
 
 use std::path::PathBuf;
 
@@ -155,6 +156,16 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         }
     };
     let select = Selection::from(&cli.select);
+    // Held until this returns: a console or a build, a publish or an export, from start to end.
+    let _lock = match &cli.command {
+        None | Some(Cmd::Build | Cmd::Publish { .. } | Cmd::Export { .. }) => {
+            Some(run_lock::hold(&matrix)?)
+        }
+        // Read-only: verify only reads state.json and the registry.
+        Some(Cmd::Plan { .. } | Cmd::Doctor { .. } | Cmd::Builder { .. } | Cmd::Verify { .. }) => {
+            None
+        }
+    };
     Ok(match cli.command {
         Some(Cmd::Plan { json }) => {
             let facts = crate::docker::contexts::plan_facts();

@@ -131,8 +131,8 @@ mod tests {
     #[test]
     fn clocks_and_durations() {
         assert_eq!(run_clock(Duration::from_secs(3723)), "01:02:03");
-        assert_eq!(duration_words(Duration::from_secs(90)), "1m30s");
+        assert_eq!(duration_words(Duration::from_secs(90)), "1m 30s");
         assert_eq!(duration_words(Duration::from_secs(900)), "15m");
-        assert_eq!(duration_words(Duration::from_secs(3900)), "1h05m");
+        assert_eq!(duration_words(Duration::from_secs(3900)), "1h 5m");
     }
 }

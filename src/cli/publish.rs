@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use crate::build::prepare::{prepare, Prepared, Selection};
 use color_eyre::eyre::{bail, eyre};
@@ -12,11 +13,13 @@ use super::check_buildx;
 use crate::cli::exit::{EXIT_FAILED, EXIT_GREEN};
 use crate::cli::runtime;
 use crate::config::Matrix;
+use crate::model::clock::clock;
 use crate::model::sanitize::sanitize_line;
-use crate::model::text::{plural, size_words};
+use crate::model::text::{duration_words, plural, size_words};
 use crate::model::{Platform, RecordedStatus};
 use crate::publish::create::{self, Before, Outcome, PublishOptions, PublishProgress, Refusal};
 use crate::publish::export::{self, ExportOptions, ExportProgress};
+use crate::publish::retry::{retried_words, Retried, RetryNote};
 use crate::publish::verify::{self, ListReport, VerifyProgress};
 use crate::publish::{list_words, NotGreen, WhyNotGreen};
 
@@ -26,6 +29,7 @@ pub fn publish(
     allow_partial: bool,
 ) -> color_eyre::Result<i32> {
     let extra_tags = matrix.project.tags.clone();
+    let policy = matrix.retry.clone();
     let prep = load(matrix)?;
     let opts = PublishOptions {
         component,
@@ -81,7 +85,7 @@ pub fn publish(
     let results = runtime().block_on(async {
         check_buildx().await?;
         let mut progress = |event: PublishProgress| print_publish(&event);
-        Ok::<_, color_eyre::Report>(create::publish(&lists, &mut progress).await)
+        Ok::<_, color_eyre::Report>(create::publish(&lists, &policy, &mut progress).await)
     })?;
     let pushed = results
         .iter()
@@ -164,14 +168,63 @@ fn print_publish(event: &PublishProgress) {
             for report in &p.verified {
                 print_report(&mut out, report);
             }
+            print_retried(&mut out, &p.component, &p.all_retries());
         }
+        PublishProgress::Retry { component, note } => print_note(&mut out, component, note),
         PublishProgress::Checking { .. } | PublishProgress::Verifying { .. } => {}
     }
     let _ = out.flush();
 }
 
+/// A retry as it happens. The registry's own outage is not one component's: its lines carry
+/// no label.
+fn print_note(out: &mut dyn Write, component: &str, note: &RetryNote) {
+    let _ = match note {
+        RetryNote::Retrying {
+            next,
+            of,
+            delay,
+            reason,
+        } => writeln!(
+            out,
+            "[{component}] transient failure: {}; retrying in {:.1}s (attempt {next}/{of})",
+            sanitize_line(reason),
+            delay.as_secs_f64()
+        ),
+        RetryNote::Unreachable {
+            registry,
+            since,
+            limit,
+        } => writeln!(
+            out,
+            "registry {} unreachable since {}, waiting (up to {}, [retry] engine_wait)",
+            sanitize_line(registry),
+            clock(
+                *since,
+                SystemTime::now(),
+                &jiff::tz::TimeZone::system(),
+                true
+            ),
+            duration_words(*limit)
+        ),
+        RetryNote::Answering { registry, after } => writeln!(
+            out,
+            "registry {} answers again after {}; trying again",
+            sanitize_line(registry),
+            duration_words(*after)
+        ),
+    };
+}
+
+fn print_retried(out: &mut dyn Write, component: &str, retries: &[Retried]) {
+    if let Some(words) = retried_words(retries) {
+        let _ = writeln!(out, "[{component}] {}", sanitize_line(&words));
+    }
+}
+
 pub fn verify(matrix: Matrix, component: Option<String>) -> color_eyre::Result<i32> {
     let extra_tags = matrix.project.tags.clone();
+    let policy = matrix.retry.clone();
     let prep = load(matrix)?;
     let Some(registry) = prep.plan.registry.clone() else {
         bail!("{}", Refusal::NoRegistry);
@@ -201,11 +254,20 @@ pub fn verify(matrix: Matrix, component: Option<String>) -> color_eyre::Result<i
     let reports = runtime().block_on(async {
         check_buildx().await?;
         let mut progress = |event: VerifyProgress| {
-            if let VerifyProgress::Checked(report) = event {
-                print_report(&mut std::io::stdout().lock(), &report);
+            let mut out = std::io::stdout().lock();
+            match event {
+                VerifyProgress::Checked(report) => {
+                    print_report(&mut out, &report);
+                    print_retried(&mut out, &report.component, &report.retries);
+                }
+                VerifyProgress::Retry { component, note } => {
+                    print_note(&mut out, &component, &note)
+                }
+                VerifyProgress::Checking { .. } => {}
             }
+            let _ = out.flush();
         };
-        Ok::<_, color_eyre::Report>(verify::verify(&lists, &mut progress).await)
+        Ok::<_, color_eyre::Report>(verify::verify(&lists, &policy, &mut progress).await)
     })?;
     let ok = reports.iter().filter(|r| r.ok()).count();
     println!("verify: {ok} of {} lists match the grid", reports.len());
@@ -381,4 +443,87 @@ fn missing_words(prep: &Prepared, missing: &[NotGreen]) -> String {
     explain(prep, &mut list);
     let words: Vec<String> = list.iter().map(|m| format!("{} {}", m.id, m.why)).collect();
     list_words(&words, 12)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn lines(write: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        write(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn retries_read_as_lines() {
+        let down = lines(|out| {
+            print_note(
+                out,
+                "api",
+                &RetryNote::Unreachable {
+                    registry: "127.0.0.1:5000".into(),
+                    since: SystemTime::now(),
+                    limit: Duration::from_secs(900),
+                },
+            )
+        });
+        // `since 14:03:07`: a local time of day with seconds.
+        let since = down
+            .strip_prefix("registry 127.0.0.1:5000 unreachable since ")
+            .and_then(|rest| rest.strip_suffix(", waiting (up to 15m, [retry] engine_wait)\n"))
+            .unwrap_or_else(|| panic!("{down}"));
+        assert_eq!(since.len(), 8, "{down}");
+        let back = lines(|out| {
+            print_note(
+                out,
+                "api",
+                &RetryNote::Answering {
+                    registry: "127.0.0.1:5000".into(),
+                    after: Duration::from_secs(21),
+                },
+            )
+        });
+        assert_eq!(
+            back,
+            "registry 127.0.0.1:5000 answers again after 21s; trying again\n"
+        );
+        let again = lines(|out| {
+            print_note(
+                out,
+                "api",
+                &RetryNote::Retrying {
+                    next: 2,
+                    of: 3,
+                    delay: Duration::from_millis(5100),
+                    reason: "i/o timeout".into(),
+                },
+            )
+        });
+        assert_eq!(
+            again,
+            "[api] transient failure: i/o timeout; retrying in 5.1s (attempt 2/3)\n"
+        );
+        let retried = |cause: &str| Retried {
+            attempt: 1,
+            cause: cause.into(),
+            reason: String::new(),
+        };
+        let summary = lines(|out| {
+            print_retried(
+                out,
+                "api",
+                &[
+                    retried("connection refused (registry)"),
+                    retried("connection refused (registry)"),
+                ],
+            )
+        });
+        assert_eq!(
+            summary,
+            "[api] retried 2× after: connection refused (registry)\n"
+        );
+        assert_eq!(lines(|out| print_retried(out, "api", &[])), "");
+    }
 }

@@ -147,7 +147,7 @@ pub async fn run<R: Runner>(
             match effect {
                 Effect::Send(command) => send(&mut commands, command),
                 Effect::RunDoctor => tasks::run_doctor(matrix.clone(), &tx),
-                Effect::Publish(lists) => tasks::publish(lists, &tx),
+                Effect::Publish(lists) => tasks::publish(lists, matrix.retry.clone(), &tx),
                 Effect::Export(plan) => tasks::export(plan, &tx),
                 // Dropping the sender tells the scheduler to cancel what runs and stop; its
                 // events are still drained until its channel closes.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::clean::clean;
 use crate::publish::create::{ListPlan, Outcome, Published};
+use crate::publish::retry::retried_words;
 
 #[derive(Debug, Default)]
 pub struct PublishState {
@@ -36,6 +37,14 @@ pub enum Mark {
     Checking,
     Creating,
     Verifying,
+    /// A registry command failed transiently and runs again; what is happening, in words.
+    Retrying(String),
+    /// The registry refuses connections and is waited for.
+    RegistryDown {
+        registry: String,
+        /// The local time of day it was first refused.
+        since: String,
+    },
     Finished(Finished),
     /// Published, then one of its cells was built again, so the list may no longer hold the
     /// digests the grid shows.
@@ -60,6 +69,8 @@ pub struct Finished {
     pub differences: Vec<String>,
     /// The platforms the registry serves in the list, as verify found them.
     pub platforms: Vec<String>,
+    /// `retried 2× after: …` when registry commands had to be tried again.
+    pub retried: Option<String>,
 }
 
 impl Finished {
@@ -102,6 +113,7 @@ impl Finished {
             verified: !p.verified.is_empty(),
             differences,
             platforms,
+            retried: retried_words(&p.all_retries()).map(|w| clean(&w)),
         }
     }
 
@@ -175,6 +187,12 @@ pub fn mark_text(mark: &Mark) -> MarkText {
             Some("reading the list back".into()),
             Tone::Busy,
         ),
+        Mark::Retrying(what) => text("↻ publish retrying", Some(clean(what)), Tone::Busy),
+        Mark::RegistryDown { registry, since } => text(
+            "⇪ waiting for the registry",
+            Some(clean(&format!("{registry} unreachable since {since}"))),
+            Tone::Busy,
+        ),
         Mark::Stale => text(
             "⇪ published, then rebuilt",
             Some("publish again to update the list".into()),
@@ -194,6 +212,11 @@ fn finished_text(f: &Finished) -> MarkText {
             .collect();
         format!("serves {}", platforms.join(", "))
     });
+    // A publish that went through only after retries says so beside what it serves.
+    let served = match (served, &f.retried) {
+        (Some(served), Some(retried)) => Some(format!("{served} · {retried}")),
+        (served, retried) => served.or_else(|| retried.clone()),
+    };
     let head = match &f.pushed {
         Pushed::Failed(reason) => {
             return MarkText {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::msg::Msg;
-use crate::config::Matrix;
+use crate::config::{Matrix, RetryPolicy};
 use crate::doctor;
 use crate::publish::create::{self, ListPlan};
 use crate::publish::export::{self, ExportPlan};
@@ -20,7 +20,7 @@ pub fn run_doctor(matrix: Arc<Matrix>, tx: &UnboundedSender<Msg>) {
     });
 }
 
-pub fn publish(lists: Vec<ListPlan>, tx: &UnboundedSender<Msg>) {
+pub fn publish(lists: Vec<ListPlan>, policy: RetryPolicy, tx: &UnboundedSender<Msg>) {
     let tx = tx.clone();
     tokio::spawn(async move {
         let progress_tx = tx.clone();
@@ -28,7 +28,7 @@ pub fn publish(lists: Vec<ListPlan>, tx: &UnboundedSender<Msg>) {
             let mut progress = move |p| {
                 let _ = progress_tx.send(Msg::Publish(p));
             };
-            create::publish(&lists, &mut progress).await;
+            create::publish(&lists, &policy, &mut progress).await;
         });
         // A panic in the task still has to end the publish in the console.
         let error = work.await.err().map(|e| e.to_string());

@@ -1,6 +1,7 @@
 //! The words every layer shares, with no I/O: platforms, cell statuses, attempt outcomes,
 //! failure classes, and the text helpers that show them.
 
+pub mod clock;
 pub mod infra;
 pub mod platform;
 pub mod sanitize;

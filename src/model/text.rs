@@ -44,17 +44,6 @@ pub fn relative_to<'a>(path: &'a Path, root: &Path) -> &'a Path {
 }
 
 /// The `s` of "1 cell" and "2 cells".
-/// A duration as a person says it: `42s`, `1m30s`, `15m`, `1h05m`.
-pub fn duration_words(d: std::time::Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 if secs % 60 == 0 => format!("{}m", secs / 60),
-        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        _ => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),
-    }
-}
-
 pub fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -69,6 +58,18 @@ pub fn size_words(bytes: u64) -> String {
         format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
     } else {
         format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
+}
+
+/// A wait as a person says it: `45s`, `2m 5s`, `15m`, `1h 30m`.
+pub fn duration_words(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, min, 0) => format!("{min}m"),
+        (0, min, sec) => format!("{min}m {sec}s"),
+        (h, 0, _) => format!("{h}h"),
+        (h, min, _) => format!("{h}h {min}m"),
     }
 }
 
@@ -116,5 +117,16 @@ mod tests {
         assert_eq!(plural(0), "s");
         assert_eq!(size_words(2048), "2.0 KiB");
         assert_eq!(size_words(3 << 20), "3.0 MiB");
+    }
+
+    #[test]
+    fn durations_in_words() {
+        let d = std::time::Duration::from_secs;
+        assert_eq!(duration_words(d(0)), "0s");
+        assert_eq!(duration_words(d(45)), "45s");
+        assert_eq!(duration_words(d(125)), "2m 5s");
+        assert_eq!(duration_words(d(900)), "15m");
+        assert_eq!(duration_words(d(3600)), "1h");
+        assert_eq!(duration_words(d(5430)), "1h 30m");
     }
 }

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::retry::{docker_retrying, Retried, RetryNote};
 use super::verify::{self, compare, Expected, ListReport};
 use super::{cell_images, list_reference, list_words, CellImage, NotGreen};
-use crate::docker::command::docker;
+use crate::config::RetryPolicy;
+use crate::docker::command::Ran;
 use crate::model::text::docker_command_line;
 use crate::model::{CellStatus, Platform};
 use crate::plan::Plan;
@@ -221,6 +223,8 @@ pub struct Published {
     pub missing: Vec<NotGreen>,
     /// Each target as the registry serves it after the publish.
     pub verified: Vec<ListReport>,
+    /// Tries that failed transiently while reading the targets and creating the lists.
+    pub retries: Vec<Retried>,
 }
 
 impl Published {
@@ -232,6 +236,15 @@ impl Published {
 
     pub fn partial(&self) -> bool {
         !self.missing.is_empty()
+    }
+
+    /// Every retry this component's publish needed, verifying included.
+    pub fn all_retries(&self) -> Vec<Retried> {
+        self.retries
+            .iter()
+            .chain(self.verified.iter().flat_map(|r| &r.retries))
+            .cloned()
+            .collect()
     }
 }
 
@@ -249,18 +262,25 @@ pub enum PublishProgress {
     Verifying {
         component: String,
     },
+    /// A registry command failed transiently and is tried again.
+    Retry {
+        component: String,
+        note: RetryNote,
+    },
     Finished(Published),
 }
 
 /// Creates every list in turn and verifies each. Lists the registry already serves with
-/// exactly these digests are not pushed again.
+/// exactly these digests are not pushed again. Registry commands that fail transiently are
+/// tried again as `policy` says.
 pub async fn publish(
     lists: &[ListPlan],
+    policy: &RetryPolicy,
     progress: &mut (dyn FnMut(PublishProgress) + Send),
 ) -> Vec<Published> {
     let mut out = Vec::with_capacity(lists.len());
     for list in lists {
-        let published = publish_one(list, progress).await;
+        let published = publish_one(list, policy, progress).await;
         progress(PublishProgress::Finished(published.clone()));
         out.push(published);
     }
@@ -269,6 +289,7 @@ pub async fn publish(
 
 async fn publish_one(
     list: &ListPlan,
+    policy: &RetryPolicy,
     progress: &mut (dyn FnMut(PublishProgress) + Send),
 ) -> Published {
     let mut published = Published {
@@ -278,6 +299,7 @@ async fn publish_one(
         sources: list.sources.clone(),
         missing: list.missing.clone(),
         verified: Vec::new(),
+        retries: Vec::new(),
     };
     if list.sources.is_empty() {
         return published;
@@ -286,7 +308,10 @@ async fn publish_one(
         component: list.component.clone(),
     });
     for reference in &list.targets {
-        match current(reference, &list.entries()).await {
+        let mut notes = retries_of(&list.component, progress);
+        let (held, retries) = current(reference, &list.entries(), policy, &mut notes).await;
+        published.retries.extend(retries);
+        match held {
             Ok(before) => published.targets.push(Target {
                 reference: reference.clone(),
                 before,
@@ -312,7 +337,10 @@ async fn publish_one(
             component: list.component.clone(),
             command: docker_command_line(&argv),
         });
-        published.outcome = match docker(&argv, None, Some(CREATE_LIMIT)).await {
+        let mut notes = retries_of(&list.component, progress);
+        let (ran, retries) = docker_retrying(&argv, CREATE_LIMIT, policy, &mut notes).await;
+        published.retries.extend(retries);
+        published.outcome = match ran {
             Ok(ran) if ran.success => Outcome::Pushed,
             Ok(ran) => Outcome::Failed(ran.error_text()),
             Err(e) => Outcome::Failed(e),
@@ -324,24 +352,45 @@ async fn publish_one(
     progress(PublishProgress::Verifying {
         component: list.component.clone(),
     });
+    let mut notes = retries_of(&list.component, progress);
     for target in &list.targets {
         published
             .verified
-            .push(verify::check(&list.expected(target)).await);
+            .push(verify::check(&list.expected(target), policy, &mut notes).await);
     }
     published
 }
 
-/// What `reference` holds now, compared with the entries about to be published.
+/// `component`'s retries, reported as its progress.
+fn retries_of<'a>(
+    component: &'a str,
+    progress: &'a mut (dyn FnMut(PublishProgress) + Send),
+) -> impl FnMut(RetryNote) + Send + 'a {
+    move |note| {
+        progress(PublishProgress::Retry {
+            component: component.to_string(),
+            note,
+        })
+    }
+}
+
+/// What `reference` holds now, compared with the entries about to be published, and the tries
+/// that were retried to find out.
 async fn current(
     reference: &str,
     entries: &[(Platform, Option<String>)],
-) -> Result<Before, String> {
+    policy: &RetryPolicy,
+    notes: &mut (dyn FnMut(RetryNote) + Send),
+) -> (Result<Before, String>, Vec<Retried>) {
     let argv: Vec<String> = ["buildx", "imagetools", "inspect", "--raw", reference]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let ran = docker(&argv, None, Some(INSPECT_LIMIT)).await?;
+    let (ran, retries) = docker_retrying(&argv, INSPECT_LIMIT, policy, notes).await;
+    (ran.and_then(|ran| held_before(&ran, entries)), retries)
+}
+
+fn held_before(ran: &Ran, entries: &[(Platform, Option<String>)]) -> Result<Before, String> {
     if ran.not_found() {
         return Ok(Before::Absent);
     }

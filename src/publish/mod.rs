@@ -13,16 +13,21 @@
 //!   returns the lists to create (`ListPlan`: component, target references, source digests,
 //!   missing platforms) or a [`create::Refusal`] naming the cells that are not green. Nothing
 //!   has run yet: this is what a confirm popup shows.
-//! - [`create::publish`]`(&lists, &mut progress).await` creates each list with
+//! - [`create::publish`]`(&lists, &retry_policy, &mut progress).await` creates each list with
 //!   `docker buildx imagetools create`, skips lists the registry already serves with exactly
 //!   these digests, verifies every target afterwards and returns one [`create::Published`] per
 //!   component. `progress` receives a [`create::PublishProgress`] at each step.
 //!
 //! Verify ([`verify`]):
 //! - [`verify::expected_lists`]`(plan, statuses, registry, extra_tags, component)` says what
-//!   each list must hold; [`verify::verify`]`(&expected, &mut progress).await` fetches each list with
-//!   `imagetools inspect --raw` and returns a [`verify::ListReport`] per list, with every
-//!   [`verify::Difference`] found. [`verify::compare`] is the pure comparison.
+//!   each list must hold; [`verify::verify`]`(&expected, &retry_policy, &mut progress).await`
+//!   fetches each list with `imagetools inspect --raw` and returns a [`verify::ListReport`] per
+//!   list, with every [`verify::Difference`] found. [`verify::compare`] is the pure comparison.
+//!
+//! Both retry a registry command whose failure [`crate::build::runner::classify`] calls
+//! transient, with `[retry]`'s attempts and backoff, and wait up to `engine_wait` for a registry
+//! that refuses connections ([`retry`]). Each retry is reported as progress (`Retry`) and listed
+//! in the result (`retries`).
 //!
 //! Export ([`export`]):
 //! - [`export::plan_export`]`(plan, statuses, &ExportOptions)` lists the files to write and the
@@ -41,9 +46,11 @@
 
 pub mod create;
 pub mod export;
+pub mod retry;
 pub mod verify;
 
 mod manifest;
+mod registry_probe;
 mod tarball;
 
 use std::fmt;

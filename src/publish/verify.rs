@@ -7,8 +7,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::manifest::{self, Raw};
+use super::retry::{docker_retrying, Retried, RetryNote};
 use super::{cell_images, list_reference, NotGreen, WhyNotGreen};
-use crate::docker::command::docker;
+use crate::config::RetryPolicy;
 use crate::model::{CellStatus, Platform};
 use crate::plan::Plan;
 
@@ -105,6 +106,8 @@ pub struct ListReport {
     /// The list's images (attestations left out), as `(platform, digest)`.
     pub found: Vec<(Option<Platform>, String)>,
     pub differences: Vec<Difference>,
+    /// Tries of the fetch that failed transiently before the one reported.
+    pub retries: Vec<Retried>,
 }
 
 impl ListReport {
@@ -118,6 +121,11 @@ pub enum VerifyProgress {
     Checking {
         component: String,
         reference: String,
+    },
+    /// Fetching `component`'s list failed transiently and is tried again.
+    Retry {
+        component: String,
+        note: RetryNote,
     },
     Checked(ListReport),
 }
@@ -227,14 +235,20 @@ pub fn expected_lists(
     out
 }
 
-/// Fetches one list and compares it.
-pub async fn check(expected: &Expected) -> ListReport {
+/// Fetches one list and compares it. A transient failure to fetch it is tried again as
+/// `policy` says, each retry told to `notes`.
+pub async fn check(
+    expected: &Expected,
+    policy: &RetryPolicy,
+    notes: &mut (dyn FnMut(RetryNote) + Send),
+) -> ListReport {
     let argv: Vec<String> = ["buildx", "imagetools", "inspect", "--raw"]
         .iter()
         .map(|s| s.to_string())
         .chain(std::iter::once(expected.reference.clone()))
         .collect();
-    let (found, mut differences) = match docker(&argv, None, Some(INSPECT_LIMIT)).await {
+    let (ran, retries) = docker_retrying(&argv, INSPECT_LIMIT, policy, notes).await;
+    let (found, mut differences) = match ran {
         Ok(ran) if ran.success => compare(&ran.stdout, &expected.entries),
         Ok(ran) if ran.not_found() => (Vec::new(), vec![Difference::NotFound]),
         Ok(ran) => (Vec::new(), vec![Difference::Unreadable(ran.error_text())]),
@@ -249,12 +263,14 @@ pub async fn check(expected: &Expected) -> ListReport {
         reference: expected.reference.clone(),
         found,
         differences,
+        retries,
     }
 }
 
 /// Checks every list, one after another, reporting each as it is done.
 pub async fn verify(
     lists: &[Expected],
+    policy: &RetryPolicy,
     progress: &mut (dyn FnMut(VerifyProgress) + Send),
 ) -> Vec<ListReport> {
     let mut reports = Vec::with_capacity(lists.len());
@@ -263,7 +279,13 @@ pub async fn verify(
             component: expected.component.clone(),
             reference: expected.reference.clone(),
         });
-        let report = check(expected).await;
+        let mut notes = |note| {
+            progress(VerifyProgress::Retry {
+                component: expected.component.clone(),
+                note,
+            })
+        };
+        let report = check(expected, policy, &mut notes).await;
         progress(VerifyProgress::Checked(report.clone()));
         reports.push(report);
     }

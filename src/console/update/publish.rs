@@ -1,13 +1,17 @@
 //! `p`: the lists to create, a confirmation, then the publish task's progress as a mark on
 //! each component's row.
 
+use std::time::SystemTime;
+
 use super::open_popup;
 use crate::console::app::{App, Confirm, Level, Popup};
 use crate::console::clean::clean;
 use crate::console::msg::Effect;
 use crate::console::publish_state::{Finished, Mark, Pushed};
-use crate::model::text::plural;
+use crate::model::clock::clock;
+use crate::model::text::{duration_words, plural};
 use crate::publish::create::{self, Before, Outcome, PublishOptions, PublishProgress, Published};
+use crate::publish::retry::RetryNote;
 
 /// Blocking cells named in the status line; the rest are counted.
 const SHOWN: usize = 4;
@@ -102,6 +106,11 @@ pub fn on_progress(app: &mut App, progress: PublishProgress) {
         PublishProgress::Verifying { component } => {
             (component, Mark::Verifying, "verifying the list")
         }
+        PublishProgress::Retry { component, note } => {
+            let mark = retry_mark(app, &component, note);
+            app.publish.marks.insert(clean(&component), mark);
+            return;
+        }
         PublishProgress::Finished(published) => {
             log_finished(&published);
             let finished = Finished::from_published(&published);
@@ -116,6 +125,63 @@ pub fn on_progress(app: &mut App, progress: PublishProgress) {
             Level::Info,
             format!("publishing {done}/{total} done; {component}: {doing}…"),
         );
+    }
+}
+
+/// Says what a retry is doing, in the status line and the console pane, and the mark that
+/// shows it on the component's row.
+fn retry_mark(app: &mut App, component: &str, note: RetryNote) -> Mark {
+    let c = clean(component);
+    match note {
+        RetryNote::Retrying {
+            next,
+            of,
+            delay,
+            reason,
+        } => {
+            let reason = clean(&reason);
+            let said = format!(
+                "[{c}] transient failure: {reason}; retrying in {:.1}s (attempt {next}/{of})",
+                delay.as_secs_f64()
+            );
+            tracing::warn!("{said}");
+            app.say(Level::Warn, said);
+            Mark::Retrying(format!(
+                "attempt {next}/{of} in {:.0}s after: {reason}",
+                delay.as_secs_f64()
+            ))
+        }
+        RetryNote::Unreachable {
+            registry,
+            since,
+            limit,
+        } => {
+            let registry = clean(&registry);
+            let since = clock(
+                since,
+                SystemTime::now(),
+                &jiff::tz::TimeZone::system(),
+                true,
+            );
+            let said = format!(
+                "registry {registry} unreachable since {since}, waiting (up to {}, [retry] \
+                 engine_wait)",
+                duration_words(limit)
+            );
+            tracing::warn!("{said}");
+            app.say(Level::Warn, said);
+            Mark::RegistryDown { registry, since }
+        }
+        RetryNote::Answering { registry, after } => {
+            let registry = clean(&registry);
+            let said = format!(
+                "registry {registry} answers again after {}; trying again",
+                duration_words(after)
+            );
+            tracing::info!("{said}");
+            app.say(Level::Info, said);
+            Mark::Retrying(format!("{registry} answers again; trying again"))
+        }
     }
 }
 
@@ -144,6 +210,9 @@ fn log_finished(p: &Published) {
                 tracing::error!("[{c}] publish failed: {}", clean(line));
             }
         }
+    }
+    if let Some(retried) = crate::publish::retry::retried_words(&p.all_retries()) {
+        tracing::info!("[{c}] {}", clean(&retried));
     }
     for report in &p.verified {
         let reference = clean(&report.reference);
@@ -181,6 +250,7 @@ pub fn ended(app: &mut App, error: Option<String>) {
                     verified: false,
                     differences: Vec::new(),
                     platforms: Vec::new(),
+                    retried: None,
                 });
             }
         }

@@ -286,6 +286,7 @@ fn a_publish_task_that_dies_fails_the_rows_it_left() {
             verified: false,
             differences: Vec::new(),
             platforms: Vec::new(),
+            retried: None,
         })
     );
 }
@@ -323,4 +324,84 @@ fn a_refusal_gives_way_once_the_grid_is_green() {
     all_green(&mut app);
     crate::console::fixture::event(&mut app, crate::build::scheduler::Event::Settled);
     assert_eq!(status_text(&app), "all 14 cells are green");
+}
+
+#[test]
+fn a_registry_outage_and_the_retries_show_on_the_row_and_in_the_status_line() {
+    use crate::publish::retry::{Retried, RetryNote};
+    use std::time::{Duration, SystemTime};
+    let mut app = demo_app();
+    all_green(&mut app);
+    key(&mut app, 'p');
+    key(&mut app, 'y');
+    let retry = |note| PublishProgress::Retry {
+        component: "base".into(),
+        note,
+    };
+    progress(
+        &mut app,
+        retry(RetryNote::Unreachable {
+            registry: "127.0.0.1:5000".into(),
+            since: SystemTime::now(),
+            limit: Duration::from_secs(900),
+        }),
+    );
+    let mark = mark_text(&app.publish.marks["base"]);
+    assert_eq!(mark.head, "⇪ waiting for the registry");
+    let detail = mark.detail.unwrap();
+    assert!(
+        detail.starts_with("127.0.0.1:5000 unreachable since "),
+        "{detail}"
+    );
+    let said = status_text(&app);
+    assert!(
+        said.starts_with("registry 127.0.0.1:5000 unreachable since ")
+            && said.ends_with(", waiting (up to 15m, [retry] engine_wait)"),
+        "{said}"
+    );
+    progress(
+        &mut app,
+        retry(RetryNote::Answering {
+            registry: "127.0.0.1:5000".into(),
+            after: Duration::from_secs(21),
+        }),
+    );
+    assert_eq!(mark_head(&app, "base"), "↻ publish retrying");
+    assert_eq!(
+        status_text(&app),
+        "registry 127.0.0.1:5000 answers again after 21s; trying again"
+    );
+    progress(
+        &mut app,
+        retry(RetryNote::Retrying {
+            next: 3,
+            of: 3,
+            delay: Duration::from_millis(4200),
+            reason: "unexpected status: 503 Service Unavailable".into(),
+        }),
+    );
+    assert_eq!(
+        status_text(&app),
+        "[base] transient failure: unexpected status: 503 Service Unavailable; retrying in \
+         4.2s (attempt 3/3)"
+    );
+    let mut done = published(&app, "base", Outcome::Pushed, Vec::new());
+    done.retries = ["connection refused (registry)", "503 service unavailable"]
+        .iter()
+        .enumerate()
+        .map(|(i, cause)| Retried {
+            attempt: i as u32 + 1,
+            cause: cause.to_string(),
+            reason: String::new(),
+        })
+        .collect();
+    progress(&mut app, PublishProgress::Finished(done));
+    assert_eq!(mark_head(&app, "base"), "⇪ published ✔ verified");
+    assert_eq!(
+        mark_text(&app.publish.marks["base"]).detail.as_deref(),
+        Some(
+            "serves amd64, arm64, riscv64 · retried 2× after: connection refused (registry), \
+             503 service unavailable"
+        )
+    );
 }
