@@ -6,6 +6,7 @@ mod builders;
 mod buildx_version;
 mod credentials;
 mod disk;
+pub mod elf;
 mod engine;
 pub mod findings;
 mod http;
