@@ -50,19 +50,20 @@ pub async fn check(matrix: &Matrix, engine: Option<&EngineFacts>) -> Check {
         }
         Err(e) => Err(e),
     };
-    let network =
-        match inspected {
-            Ok(n) => n,
-            Err(e) => return Check::fail(
+    let network = match inspected {
+        Ok(n) => n,
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => return no_bridge_network(&engine.endpoint),
+        // The engine answered its own check a moment ago; this says nothing about the bridge.
+        Err(e) => {
+            return Check::warn(
                 NAME,
-                format!(
-                    "the engine at {} has no usable default bridge network: {e}",
-                    engine.endpoint
-                ),
-                "start dockerd without --bridge=none (or restart it to recreate the network), or \
-                 set [builder] network = \"host\" so builds do not use it",
-            ),
-        };
+                format!("cannot inspect the engine's bridge network: {e}"),
+                "run doctor again once the engine answers steadily",
+            )
+        }
+    };
     let device = network
         .options
         .as_ref()
@@ -72,6 +73,18 @@ pub async fn check(matrix: &Matrix, engine: Option<&EngineFacts>) -> Check {
         .unwrap_or_else(|| DEFAULT_DEVICE.to_string());
     let here = super::engine::same_machine(&engine.endpoint).await;
     judge(&device, here.then_some(Path::new(SYS_CLASS_NET)))
+}
+
+fn no_bridge_network(endpoint: &str) -> Check {
+    Check::fail(
+        NAME,
+        format!(
+            "the engine at {endpoint} has no default bridge network, so RUN steps have no \
+             network to attach to"
+        ),
+        "start dockerd without --bridge=none, or set [builder] network = \"host\" so builds \
+         do not use the bridge",
+    )
 }
 
 /// `sys_class_net` is where this machine lists its network devices, when the engine is here.
@@ -169,6 +182,13 @@ mod tests {
         );
         std::fs::create_dir(dir.path().join("docker0")).unwrap();
         assert_eq!(judge("docker0", Some(dir.path())).level, Level::Ok);
+    }
+
+    #[test]
+    fn an_engine_without_a_bridge_network_fails() {
+        let c = no_bridge_network("unix:///var/run/docker.sock");
+        assert_eq!(c.level, Level::Fail);
+        assert!(c.fix.contains("--bridge=none"), "{c:?}");
     }
 
     #[test]
