@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::elf;
 use super::probe_output::{self, FetchResult, RunResult};
 use crate::config::Matrix;
-use crate::docker::builder_facts::BuilderFacts;
+use crate::docker::builder_facts::{BuilderFacts, Found};
 use crate::docker::buildx::NodeStatus;
 use crate::model::Platform;
 use crate::plan::{docker_options, Facts, Plan};
@@ -60,10 +60,18 @@ pub fn not_probeable(facts: Option<&BuilderFacts>) -> Option<String> {
         return Some("the builder was not inspected".into());
     };
     let label = facts.label();
-    let Some(b) = facts.builder() else {
-        return Some(format!(
-            "builder {label} cannot be used (see the builder check)"
-        ));
+    let b = match &facts.found {
+        Found::Present(b) => b,
+        Found::Missing => {
+            return Some(format!(
+                "builder {label} does not exist (see the builder check)"
+            ))
+        }
+        Found::Unknown(_) => {
+            return Some(format!(
+                "builder {label} cannot be inspected (see the builder check)"
+            ))
+        }
     };
     if facts.refusal.is_some() {
         return Some(format!(
@@ -219,7 +227,6 @@ async fn build(argv: &[String]) -> Built {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docker::builder_facts::Found;
     use crate::docker::buildx::parse_inspect;
 
     fn p(s: &str) -> Platform {
@@ -325,6 +332,6 @@ mod tests {
              --bootstrap rbx` starts it"
         );
         let why = not_probeable(Some(&facts(Found::Missing))).unwrap();
-        assert_eq!(why, "builder rbx cannot be used (see the builder check)");
+        assert_eq!(why, "builder rbx does not exist (see the builder check)");
     }
 }
