@@ -13,7 +13,8 @@ pub mod config;
 pub mod console;
 /// Every short-lived docker/buildx child and the Engine API: facts, builders, routes.
 pub mod docker;
-/// Checks of the engine, buildx, emulation, registry, disk and builder, with what to do.
+/// Checks of the engine, buildx, bridge, emulation, registry, disk and builder, with what to do;
+/// probe builds prove what inspection can only suggest.
 pub mod doctor;
 /// Platforms, cell statuses, outcomes, failure classes and text helpers; no I/O.
 pub mod model;

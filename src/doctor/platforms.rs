@@ -91,11 +91,7 @@ fn check(
             format!("route {platform} to a native builder under [platforms.\"{platform}\"]"),
         );
     };
-    let install = format!(
-        "register it: apt-get install qemu-user-static binfmt-support, or docker run \
-         --privileged --rm tonistiigi/binfmt --install {}",
-        platform.arch
-    );
+    let install = format!("register it: {}", install_hint(platform));
     if !local {
         return Check::warn(
             name,
@@ -191,6 +187,15 @@ fn judge_handler(name: String, platform: &Platform, qemu: &str, handler: &Handle
              flags {})",
             handler.flags
         ),
+    )
+}
+
+/// How to register an emulator for `platform`'s architecture.
+pub fn install_hint(platform: &Platform) -> String {
+    format!(
+        "apt-get install qemu-user-static binfmt-support, or docker run --privileged --rm \
+         tonistiigi/binfmt --install {}",
+        platform.arch
     )
 }
 

@@ -1,0 +1,167 @@
+//! `archgrid doctor` with the engine's bridge device deleted, as a second dockerd started with
+//! `--bridge none` does. A binary of its own: it holds the lab lock exclusively, so no other lab
+//! test in any process builds while RUN steps cannot attach to the bridge. The engine is
+//! restarted afterwards whatever happens, which recreates docker0.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rustix::process::{kill_process, test_kill_process, Pid, Signal};
+use support::lab::{self, archgrid, fixture, fresh_tag};
+
+const DEVICE: &str = "docker0";
+/// Where `scripts/lab up` has dockerd write its pid.
+const PIDFILE: &str = "/var/lib/archgrid-lab/run/dockerd.pid";
+
+fn device_exists() -> bool {
+    Path::new("/sys/class/net").join(DEVICE).exists()
+}
+
+/// The lab's dockerd, checked to be running before anything is broken.
+fn dockerd_pid() -> Pid {
+    let text = std::fs::read_to_string(PIDFILE)
+        .unwrap_or_else(|e| panic!("{PIDFILE}: {e}; this test restarts the lab's own dockerd"));
+    let pid = text
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .and_then(Pid::from_raw)
+        .unwrap_or_else(|| panic!("{PIDFILE} holds {text:?}, not a pid"));
+    let comm =
+        std::fs::read_to_string(format!("/proc/{}/comm", pid.as_raw_nonzero())).unwrap_or_default();
+    assert_eq!(
+        comm.trim(),
+        "dockerd",
+        "{PIDFILE} names pid {pid:?}, which is not dockerd"
+    );
+    pid
+}
+
+/// Restarts the engine when dropped, also when the test panics: dockerd is asked to stop, and
+/// `scripts/lab up` starts it again, which creates docker0 anew.
+struct RestartEngine(Pid);
+
+impl Drop for RestartEngine {
+    fn drop(&mut self) {
+        let started = Instant::now();
+        let pid = self.0;
+        if let Err(e) = kill_process(pid, Signal::TERM) {
+            eprintln!("could not signal dockerd ({pid:?}): {e}");
+        }
+        // dockerd stops its containers first, each within its stop timeout.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while test_kill_process(pid).is_ok() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let stopped = started.elapsed();
+        let up = Command::new(lab::repo().join("scripts/lab"))
+            .arg("up")
+            .output();
+        match up {
+            Ok(out) if out.status.success() => eprintln!(
+                "engine restarted: stopped in {stopped:.1?}, up again after {:.1?}",
+                started.elapsed()
+            ),
+            Ok(out) => eprintln!(
+                "scripts/lab up failed ({}); run it by hand:\n{}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) => eprintln!("could not run scripts/lab up: {e}; run it by hand"),
+        }
+    }
+}
+
+/// The check named `name`: its verdict line and the two lines after it.
+fn check<'a>(stdout: &'a str, name: &str) -> [&'a str; 3] {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| {
+            l.split_once(char::is_whitespace)
+                .map(|(_, rest)| rest.trim())
+                == Some(name)
+        })
+        .unwrap_or_else(|| panic!("no check {name:?} in:\n{stdout}"));
+    [lines[at], lines[at + 1], lines[at + 2]]
+}
+
+#[test]
+fn doctor_fails_the_bridge_network_naming_docker0_when_it_is_deleted() {
+    // Declared first, so the engine is back before the lock is shared again.
+    let _alone = lab::exclusive_lab(Duration::from_secs(1800), "deletes the engine's bridge");
+    assert!(device_exists(), "the lab engine runs with {DEVICE}");
+    let dir = fixture("demo", &fresh_tag("bridge-fault"));
+    // On the host network no RUN needs the bridge; the demo's copy builds on the bridge.
+    let matrix = dir.path().join("matrix.toml");
+    let text = std::fs::read_to_string(&matrix).unwrap();
+    assert!(text.contains("\nnetwork = \"host\"\n"), "{text}");
+    std::fs::write(&matrix, text.replace("\nnetwork = \"host\"\n", "\n")).unwrap();
+    {
+        let _restart = RestartEngine(dockerd_pid());
+        let out = Command::new("ip")
+            .args(["link", "delete", DEVICE])
+            .output()
+            .expect("run ip");
+        assert!(
+            out.status.success(),
+            "ip link delete {DEVICE}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!device_exists());
+
+        let started = Instant::now();
+        let out = archgrid(dir.path(), &["doctor"]);
+        eprintln!("doctor took {:.1?} without {DEVICE}", started.elapsed());
+        assert_eq!(out.code, 1, "{}", out.all());
+        let [verdict, why, fix] = check(&out.stdout, "bridge network");
+        assert_eq!(verdict, "fail bridge network", "{}", out.all());
+        assert_eq!(
+            why,
+            "     why: the engine's bridge network uses device docker0, which does not exist \
+             (/sys/class/net/docker0 is missing), so every RUN on the bridge network fails \
+             with \"Device does not exist\""
+        );
+        assert_eq!(
+            fix,
+            "     do:  restart the Docker engine; it recreates docker0 (e.g. systemctl restart \
+             docker)"
+        );
+        // The probes met the same fault and leave the verdict to that one check.
+        for platform in ["linux/amd64", "linux/arm64"] {
+            let [verdict, why, _] = check(&out.stdout, &format!("platform {platform}"));
+            assert!(verdict.starts_with("ok "), "{}", out.all());
+            assert!(
+                why.ends_with(
+                    "not proven: the probe's RUN could not attach to the bridge network (see \
+                     bridge network)"
+                ),
+                "{why}"
+            );
+        }
+        assert!(
+            out.stdout.ends_with(" 1 fail\n"),
+            "one cause, one failure:\n{}",
+            out.all()
+        );
+
+        let out = archgrid(dir.path(), &["doctor", "--json"]);
+        assert_eq!(out.code, 1, "{}", out.all());
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(doc["failed"], true);
+        let bridge = doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "bridge network")
+            .unwrap_or_else(|| panic!("{doc}"));
+        assert_eq!(bridge["level"], "fail", "{doc}");
+    }
+    assert!(device_exists(), "restarting the engine recreates {DEVICE}");
+    let out = archgrid(dir.path(), &["doctor"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+}
