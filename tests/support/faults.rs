@@ -15,7 +15,9 @@ fn run_dir() -> PathBuf {
     PathBuf::from(state).join("run")
 }
 
-fn pid_of(file: &str) -> i32 {
+/// The pid a lab pidfile names, checked to be that program: a stale file must not make a test
+/// signal an unrelated process.
+fn pid_of(file: &str, program: &str) -> i32 {
     let path = run_dir().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
@@ -23,9 +25,18 @@ fn pid_of(file: &str) -> i32 {
             path.display()
         )
     });
-    text.trim()
+    let pid: i32 = text
+        .trim()
         .parse()
-        .unwrap_or_else(|e| panic!("{}: {e}: {text:?}", path.display()))
+        .unwrap_or_else(|e| panic!("{}: {e}: {text:?}", path.display()));
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    assert_eq!(
+        comm.trim(),
+        program,
+        "{} names pid {pid}, which is not {program}",
+        path.display()
+    );
+    pid
 }
 
 fn signal(pid: i32, signal: &str) {
@@ -45,7 +56,8 @@ fn alive(pid: i32) -> bool {
 }
 
 fn wait_gone(pid: i32, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // dockerd stops its containers first, each within its stop timeout.
+    let deadline = Instant::now() + Duration::from_secs(90);
     while alive(pid) {
         assert!(Instant::now() < deadline, "{what} ({pid}) did not exit");
         std::thread::sleep(Duration::from_millis(100));
@@ -88,7 +100,7 @@ impl Drop for Restore {
 
 /// `kill -9` of the lab's dockerd, as a crash or an OOM kill would.
 pub fn kill_engine() -> Restore {
-    let pid = pid_of("dockerd.pid");
+    let pid = pid_of("dockerd.pid", "dockerd");
     signal(pid, "-KILL");
     wait_gone(pid, "dockerd");
     Restore { restored: false }
@@ -96,7 +108,7 @@ pub fn kill_engine() -> Restore {
 
 /// Stops the lab's registry.
 pub fn stop_registry() -> Restore {
-    let pid = pid_of("registry.pid");
+    let pid = pid_of("registry.pid", "docker-registry");
     signal(pid, "-TERM");
     wait_gone(pid, "the registry");
     Restore { restored: false }
@@ -105,6 +117,7 @@ pub fn stop_registry() -> Restore {
 /// Deletes the engine's default bridge device; the restore stops dockerd cleanly so that
 /// `scripts/lab up` starts one that creates docker0 again.
 pub fn delete_bridge() -> RestartEngine {
+    let pid = pid_of("dockerd.pid", "dockerd");
     let out = Command::new("ip")
         .args(["link", "delete", "docker0"])
         .output()
@@ -114,14 +127,14 @@ pub fn delete_bridge() -> RestartEngine {
         "ip link delete docker0: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    RestartEngine
+    RestartEngine(pid)
 }
 
-pub struct RestartEngine;
+pub struct RestartEngine(i32);
 
 impl Drop for RestartEngine {
     fn drop(&mut self) {
-        let pid = pid_of("dockerd.pid");
+        let pid = self.0;
         signal(pid, "-TERM");
         wait_gone(pid, "dockerd");
         lab_up();

@@ -1,79 +1,17 @@
 //! `archgrid doctor` with the engine's bridge device deleted, as a second dockerd started with
-//! `--bridge none` does. A binary of its own: it holds the lab lock exclusively, so no other lab
-//! test in any process builds while RUN steps cannot attach to the bridge. The engine is
-//! restarted afterwards whatever happens, which recreates docker0.
-
-mod support;
+//! `--bridge none` does. The engine is restarted afterwards whatever happens, which recreates
+//! docker0.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rustix::process::{kill_process, test_kill_process, Pid, Signal};
-use support::lab::{self, archgrid, fixture, fresh_tag};
+use crate::support::faults;
+use crate::support::lab::{self, archgrid, fixture, fresh_tag};
 
 const DEVICE: &str = "docker0";
-/// Where `scripts/lab up` has dockerd write its pid.
-const PIDFILE: &str = "/var/lib/archgrid-lab/run/dockerd.pid";
 
 fn device_exists() -> bool {
     Path::new("/sys/class/net").join(DEVICE).exists()
-}
-
-/// The lab's dockerd, checked to be running before anything is broken.
-fn dockerd_pid() -> Pid {
-    let text = std::fs::read_to_string(PIDFILE)
-        .unwrap_or_else(|e| panic!("{PIDFILE}: {e}; this test restarts the lab's own dockerd"));
-    let pid = text
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .and_then(Pid::from_raw)
-        .unwrap_or_else(|| panic!("{PIDFILE} holds {text:?}, not a pid"));
-    let comm =
-        std::fs::read_to_string(format!("/proc/{}/comm", pid.as_raw_nonzero())).unwrap_or_default();
-    assert_eq!(
-        comm.trim(),
-        "dockerd",
-        "{PIDFILE} names pid {pid:?}, which is not dockerd"
-    );
-    pid
-}
-
-/// Restarts the engine when dropped, also when the test panics: dockerd is asked to stop, and
-/// `scripts/lab up` starts it again, which creates docker0 anew.
-struct RestartEngine(Pid);
-
-impl Drop for RestartEngine {
-    fn drop(&mut self) {
-        let started = Instant::now();
-        let pid = self.0;
-        if let Err(e) = kill_process(pid, Signal::TERM) {
-            eprintln!("could not signal dockerd ({pid:?}): {e}");
-        }
-        // dockerd stops its containers first, each within its stop timeout.
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while test_kill_process(pid).is_ok() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let stopped = started.elapsed();
-        let up = Command::new(lab::repo().join("scripts/lab"))
-            .arg("up")
-            .output();
-        match up {
-            Ok(out) if out.status.success() => eprintln!(
-                "engine restarted: stopped in {stopped:.1?}, up again after {:.1?}",
-                started.elapsed()
-            ),
-            Ok(out) => eprintln!(
-                "scripts/lab up failed ({}); run it by hand:\n{}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => eprintln!("could not run scripts/lab up: {e}; run it by hand"),
-        }
-    }
 }
 
 /// The check named `name`: its verdict line and the two lines after it.
@@ -102,16 +40,7 @@ fn doctor_fails_the_bridge_network_naming_docker0_when_it_is_deleted() {
     assert!(text.contains("\nnetwork = \"host\"\n"), "{text}");
     std::fs::write(&matrix, text.replace("\nnetwork = \"host\"\n", "\n")).unwrap();
     {
-        let _restart = RestartEngine(dockerd_pid());
-        let out = Command::new("ip")
-            .args(["link", "delete", DEVICE])
-            .output()
-            .expect("run ip");
-        assert!(
-            out.status.success(),
-            "ip link delete {DEVICE}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let _restart = faults::delete_bridge();
         assert!(!device_exists());
 
         let started = Instant::now();

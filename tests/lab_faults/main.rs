@@ -2,7 +2,11 @@
 //! and restarted, the registry stopped during pushes, the bridge device deleted. Every test here
 //! holds the lab lock exclusively: no other test builds while the lab is broken.
 
+#[path = "../support/mod.rs"]
 mod support;
+
+mod doctor_bridge;
+mod publish_registry;
 
 use std::io::Read;
 use std::path::Path;

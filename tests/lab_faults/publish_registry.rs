@@ -1,17 +1,13 @@
-//! The lab registry stopped under a running command. A binary of its own: every test here holds
-//! the lab lock exclusively, so no build of any test process pushes while the registry is down.
-
-mod support;
+//! A publish issued while the lab registry is stopped finishes once it is back.
 
 use std::fs::File;
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::lab::{self, archgrid, docker, fixture, fresh_tag};
+use crate::support::faults;
+use crate::support::lab::{self, archgrid, docker, fixture, fresh_tag};
 
-const REGISTRY_PID: &str = "/var/lib/archgrid-lab/run/registry.pid";
 const DEMO_REGISTRY: &str = "localhost:5000/archgrid-demo";
 const DEMO: [&str; 5] = ["base", "app", "worker", "frontend", "gateway"];
 /// How long the registry stays down once publish has started.
@@ -19,68 +15,12 @@ const DOWN_FOR: Duration = Duration::from_secs(20);
 /// From the registry's return to publish's end: every list, created and verified.
 const FINISHES_WITHIN: Duration = Duration::from_secs(300);
 
-/// The lab registry, stopped; dropped, `scripts/lab up` starts it again, also when the test
-/// panics.
-struct RegistryDown {
-    restarted: bool,
-}
-
-impl RegistryDown {
-    fn stop() -> RegistryDown {
-        let pid = std::fs::read_to_string(REGISTRY_PID)
-            .unwrap_or_else(|e| panic!("cannot read {REGISTRY_PID}: {e}"));
-        let down = RegistryDown { restarted: false };
-        let killed = Command::new("kill")
-            .args(["-TERM", pid.trim()])
-            .status()
-            .expect("run kill");
-        assert!(killed.success(), "kill -TERM {} failed", pid.trim());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(lab::REGISTRY).is_ok() {
-            assert!(
-                Instant::now() < deadline,
-                "the registry still accepts connections 30s after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        down
-    }
-
-    fn restart(&mut self) {
-        self.restarted = true;
-        let out = Command::new(lab::repo().join("scripts/lab"))
-            .arg("up")
-            .output()
-            .expect("run scripts/lab up");
-        assert!(
-            out.status.success(),
-            "scripts/lab up failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for RegistryDown {
-    fn drop(&mut self) {
-        if !self.restarted {
-            self.restarted = true;
-            let up = Command::new(lab::repo().join("scripts/lab"))
-                .arg("up")
-                .status();
-            if !up.is_ok_and(|s| s.success()) {
-                eprintln!("could not start the registry again; run scripts/lab up");
-            }
-        }
-    }
-}
-
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
 fn cell_digest(dir: &Path, id: &str) -> String {
-    let state = support::state::read(dir);
+    let state = crate::support::state::read(dir);
     state.cells[id]
         .digest
         .clone()
@@ -122,7 +62,7 @@ fn a_publish_issued_during_a_registry_outage_finishes_after_it_returns() {
     let built = archgrid(dir, &["build"]);
     assert_eq!(built.code, 0, "{}", built.all());
 
-    let mut down = RegistryDown::stop();
+    let down = faults::stop_registry();
     let (out, err) = (dir.join("publish.out"), dir.join("publish.err"));
     let mut publish = Command::new(env!("CARGO_BIN_EXE_archgrid"))
         .arg("publish")
@@ -154,7 +94,7 @@ fn a_publish_issued_during_a_registry_outage_finishes_after_it_returns() {
         output()
     );
 
-    down.restart();
+    down.now();
     let back = Instant::now();
     let status = loop {
         if let Some(status) = publish.try_wait().unwrap() {
