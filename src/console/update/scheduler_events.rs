@@ -35,6 +35,8 @@ pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
                 duration_words(after)
             );
             app.outages.remove(&resource);
+            // What the doctor said during the outage is stale now; the panes show its checks.
+            return super::doctor::refresh(app);
         }
         Event::GaveUp { resource, after } => {
             let text = format!(

@@ -61,7 +61,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn builders(app: &App) -> String {
-    let names: Vec<String> = match &app.doctor {
+    let mut names: Vec<String> = match &app.doctor {
         Some(report) => report
             .builders
             .iter()
@@ -71,8 +71,12 @@ fn builders(app: &App) -> String {
                 None => builder_label(&f.name),
             })
             .collect(),
-        None => app.builder_names.iter().map(builder_label).collect(),
+        None => Vec::new(),
     };
+    // A report made while the engine was down knows no builder; the names are still known.
+    if names.is_empty() {
+        names = app.builder_names.iter().map(builder_label).collect();
+    }
     names.join(", ")
 }
 

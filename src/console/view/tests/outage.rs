@@ -48,13 +48,14 @@ fn the_header_shows_the_wait_and_keeps_counting() {
     let screen = draw(&app).backend().to_string();
     assert!(screen.contains("⏸ waiting"), "{screen}");
 
-    event(
+    let effects = event(
         &mut app,
         Event::Answers {
             resource: Resource::Engine(None),
             after: Duration::from_secs(40),
         },
     );
+    assert_eq!(effects, [Effect::RunDoctor], "the doctor looks again");
     assert!(!header(&app).contains("unreachable"));
     assert!(!draw(&app).backend().to_string().contains("⏸ waiting"));
 }
