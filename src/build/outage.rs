@@ -5,9 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
-
-use crate::docker::{command, engine};
+use crate::docker::{command, engine, registry_probe};
 use crate::model::InfraCause;
 use crate::plan::{Cell, Plan};
 
@@ -57,8 +55,8 @@ pub fn resource_for(cause: InfraCause, cell: &Cell, plan: &Plan) -> Option<Resou
     }
 }
 
-/// Asks the resource itself: the engine's API (`docker --context` for a routed one), or a TCP
-/// connection to the registry, which is what a push failed to make.
+/// Asks the resource itself: the engine's API (`docker --context` for a routed one), or the
+/// registry's `/v2/`, which any registry that listens answers.
 pub async fn answers(resource: &Resource) -> Result<(), String> {
     match resource {
         Resource::Engine(None) => engine::ping().await.map(|_| ()),
@@ -80,15 +78,10 @@ pub async fn answers(resource: &Resource) -> Result<(), String> {
             }
         }
         Resource::Registry(host) => {
-            let addr = if host.contains(':') {
-                host.clone()
+            if registry_probe::answers(host).await {
+                Ok(())
             } else {
-                format!("{host}:443")
-            };
-            match tokio::time::timeout(PROBE_TIMEOUT, TcpStream::connect(&addr)).await {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(e)) => Err(format!("{addr}: {e}")),
-                Err(_) => Err(format!("{addr}: no answer in {}s", PROBE_TIMEOUT.as_secs())),
+                Err(format!("{host} does not answer on /v2/"))
             }
         }
     }

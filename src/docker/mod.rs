@@ -10,4 +10,5 @@ pub mod drift;
 pub mod engine;
 pub mod entitlement;
 pub mod preflight;
+pub mod registry_probe;
 pub mod routes;

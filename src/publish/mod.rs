@@ -50,7 +50,6 @@ pub mod retry;
 pub mod verify;
 
 mod manifest;
-mod registry_probe;
 mod tarball;
 
 use std::fmt;

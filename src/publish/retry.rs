@@ -10,11 +10,11 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::registry_probe;
 use crate::build::runner::classify::{classify, short_reason};
 use crate::build::scheduler::backoff;
 use crate::config::RetryPolicy;
 use crate::docker::command::{docker, Ran};
+use crate::docker::registry_probe;
 use crate::model::text::duration_words;
 use crate::model::FailureClass;
 
