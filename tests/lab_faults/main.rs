@@ -65,6 +65,23 @@ fn finish(mut child: Child, limit: Duration) -> lab::Output {
     }
 }
 
+/// Waits until state.json records every cell of `ids` green; fails after two minutes.
+fn wait_green(dir: &Path, ids: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let st = support::state::read(dir);
+        let green = |id: &&str| support::state::status(&st, id) == Some(RecordedStatus::Green);
+        if ids.iter().all(green) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{ids:?} not green after 2 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// How many times the headless output says `[component platform] started`.
 fn starts(out: &lab::Output, cell: &str) -> usize {
     let prefix = format!("[{cell}] started");
@@ -78,9 +95,14 @@ fn starts(out: &lab::Output, cell: &str) -> usize {
 fn a_run_waits_out_a_killed_engine_and_ends_green() {
     let _alone = lab::exclusive_lab(ALONE, "kills the engine");
     let dir = fixture("naps", &fresh_tag("engine-kill"));
+    let started = Instant::now();
     let run = start(dir.path(), &["build", "--no-cache"]);
     // Ten cells: base on both platforms (a few seconds), then eight naps of 8 s, four at a time.
-    std::thread::sleep(Duration::from_secs(12));
+    // The kill comes once base is green on both, and at least 10 s in: naps are running then.
+    wait_green(dir.path(), &["base@linux/amd64", "base@linux/arm64"]);
+    if let Some(rest) = Duration::from_secs(10).checked_sub(started.elapsed()) {
+        std::thread::sleep(rest);
+    }
     let engine = faults::kill_engine();
     std::thread::sleep(Duration::from_secs(25));
     engine.now();
@@ -88,7 +110,7 @@ fn a_run_waits_out_a_killed_engine_and_ends_green() {
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stdout.contains("10/10 cells green"), "{}", out.all());
     assert!(
-        out.stdout.contains("engine unreachable since 00:00:1"),
+        out.stdout.contains("engine unreachable since 00:0"),
         "the wait is shown: {}",
         out.all()
     );
