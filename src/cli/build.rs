@@ -140,7 +140,11 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
                 remind.reset();
             }
             Event::Answers { resource, after } => outages.answers(out, resource, after),
-            Event::GaveUp { resource, after } => outages.gave_up(out, resource, after),
+            Event::GaveUp {
+                resource,
+                after,
+                failed,
+            } => outages.gave_up(out, resource, after, failed),
             Event::Build { .. } | Event::Paused(_) => {}
         }
         let _ = out.flush();

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::build::outage::Resource;
 use crate::doctor::{Level, Report};
 use crate::model::sanitize::sanitize_line;
-use crate::model::text::duration_words;
+use crate::model::text::{duration_words, plural};
 
 /// How often a line says the run is still waiting.
 pub const REMIND_EVERY: Duration = Duration::from_secs(30);
@@ -72,12 +72,25 @@ impl OutageLines {
         );
     }
 
-    pub fn gave_up(&mut self, out: &mut dyn Write, resource: Resource, after: Duration) {
-        self.waiting.remove(&resource);
+    pub fn gave_up(
+        &mut self,
+        out: &mut dyn Write,
+        resource: Resource,
+        after: Duration,
+        failed: usize,
+    ) {
+        if self.waiting.remove(&resource).is_none() && failed == 0 {
+            return;
+        }
+        if failed == 0 {
+            let _ = writeln!(out, "{resource}: no cell waits for it any more");
+            return;
+        }
         let _ = writeln!(
             out,
-            "{resource} did not answer for {} ([retry] engine_wait); the cells that waited for it failed",
-            duration_words(after)
+            "{resource} did not answer for {} ([retry] engine_wait); {failed} waiting cell{} failed",
+            duration_words(after),
+            plural(failed)
         );
     }
 }

@@ -184,6 +184,8 @@ pub struct App {
     /// The doctor's checks and builder facts, sanitized; `None` until the first run answers.
     pub doctor: Option<Report>,
     pub doctor_running: bool,
+    /// The checks were asked for while a run was under way: run them once more after it.
+    pub doctor_again: bool,
     /// App clock when the doctor last answered.
     pub doctor_at: Duration,
     pub builder_scroll: u16,
@@ -271,6 +273,7 @@ impl App {
             infra_doctor_asked: false,
             doctor: None,
             doctor_running: false,
+            doctor_again: false,
             doctor_at: Duration::ZERO,
             builder_scroll: 0,
             keymap,

@@ -20,20 +20,40 @@ use support::tmux::Tmux;
 
 const ALONE: Duration = Duration::from_secs(1800);
 
+/// A background archgrid, killed if the test fails before it ends, so no build outlives it.
+struct Background(Option<Child>);
+
+impl Background {
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().expect("still running")
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// `archgrid ARGS` in `dir`, started in the background with its output piped.
-fn start(dir: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_archgrid"))
+fn start(dir: &Path, args: &[&str]) -> Background {
+    let child = Command::new(env!("CARGO_BIN_EXE_archgrid"))
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start archgrid")
+        .expect("start archgrid");
+    Background(Some(child))
 }
 
-/// Waits for `child` up to `limit`; kills it past that and fails with what it printed.
-fn finish(mut child: Child, limit: Duration) -> lab::Output {
+/// Waits for the run up to `limit`; kills it past that and fails with what it printed.
+fn finish(mut run: Background, limit: Duration) -> lab::Output {
+    let mut child = run.0.take().expect("still running");
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().unwrap() {

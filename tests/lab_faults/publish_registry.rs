@@ -64,18 +64,20 @@ fn a_publish_issued_during_a_registry_outage_finishes_after_it_returns() {
 
     let down = faults::stop_registry();
     let (out, err) = (dir.join("publish.out"), dir.join("publish.err"));
-    let mut publish = Command::new(env!("CARGO_BIN_EXE_archgrid"))
-        .arg("publish")
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(File::create(&out).unwrap())
-        .stderr(File::create(&err).unwrap())
-        .spawn()
-        .expect("start archgrid publish");
+    let mut publish = crate::Background(Some(
+        Command::new(env!("CARGO_BIN_EXE_archgrid"))
+            .arg("publish")
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(File::create(&out).unwrap())
+            .stderr(File::create(&err).unwrap())
+            .spawn()
+            .expect("start archgrid publish"),
+    ));
     let output = || format!("--- stdout\n{}\n--- stderr\n{}", read(&out), read(&err));
     std::thread::sleep(DOWN_FOR);
     assert!(
-        publish.try_wait().unwrap().is_none(),
+        publish.child().try_wait().unwrap().is_none(),
         "publish ended while the registry was down:\n{}",
         output()
     );
@@ -97,11 +99,11 @@ fn a_publish_issued_during_a_registry_outage_finishes_after_it_returns() {
     down.now();
     let back = Instant::now();
     let status = loop {
-        if let Some(status) = publish.try_wait().unwrap() {
+        if let Some(status) = publish.child().try_wait().unwrap() {
             break status;
         }
         if back.elapsed() > FINISHES_WITHIN {
-            let _ = publish.kill();
+            let _ = publish.child().kill();
             panic!(
                 "publish still ran {}s after the registry came back:\n{}",
                 FINISHES_WITHIN.as_secs(),

@@ -40,6 +40,8 @@ pub struct Fake {
     pub down: Arc<watch::Sender<BTreeSet<Option<String>>>>,
     /// Registries (`host:port`) that refuse connections: a cell pushing there fails at its end.
     pub registry_down: Arc<watch::Sender<bool>>,
+    /// Engines that stopped answering while the builds already running on them hang on.
+    pub frozen: Arc<Mutex<BTreeSet<Option<String>>>>,
     /// How many times each resource was asked whether it answers.
     pub probes: Arc<Mutex<Vec<Resource>>>,
 }
@@ -60,7 +62,15 @@ impl Fake {
             down: Arc::new(watch::channel(BTreeSet::new()).0),
             registry_down: Arc::new(watch::channel(false).0),
             probes: Default::default(),
+            frozen: Default::default(),
         }
+    }
+
+    pub fn freeze(&self, context: Option<&str>) {
+        self.frozen
+            .lock()
+            .unwrap()
+            .insert(context.map(str::to_string));
     }
 
     pub fn engine(&self, context: Option<&str>, up: bool) {
@@ -104,8 +114,9 @@ impl Runner for Fake {
         let mut down = self.down.subscribe();
         let registry_down = *self.registry_down.borrow();
         let pushes = cell.image.starts_with("127.0.0.1:5000/");
+        let frozen = self.frozen.lock().unwrap().contains(&context);
         Box::pin(async move {
-            if down.borrow().contains(&context) {
+            if frozen || down.borrow().contains(&context) {
                 log.lock()
                     .unwrap()
                     .started
@@ -159,7 +170,10 @@ impl Runner for Fake {
     fn answers(&self, resource: Resource) -> BoxFuture<Result<(), String>> {
         self.probes.lock().unwrap().push(resource.clone());
         let answer = match &resource {
-            Resource::Engine(context) if self.down.borrow().contains(context) => {
+            Resource::Engine(context)
+                if self.down.borrow().contains(context)
+                    || self.frozen.lock().unwrap().contains(context) =>
+            {
                 Err("Cannot connect to the Docker daemon".to_string())
             }
             Resource::Registry(host) if *self.registry_down.borrow() => {

@@ -6,8 +6,10 @@ use archgrid::build::outage::Resource;
 use archgrid::model::{CellStatus, FailureClass};
 use archgrid::plan::Plan;
 
+use archgrid::build::scheduler::{Command, Event};
+
 use super::fake::{Fake, Script};
-use super::{plan, run_until_settled, settings};
+use super::{idx, plan, run_until_settled, settings};
 
 fn eight_cells() -> Plan {
     plan(
@@ -106,6 +108,7 @@ async fn a_dead_engine_fails_the_waiting_cells_after_engine_wait() {
     let run = run_until_settled(p.clone(), fake.clone(), s, |_, _| {}).await;
     for (i, status) in run.statuses.iter().enumerate() {
         match status {
+            CellStatus::Blocked { .. } => assert!(!p.cells[i].deps.is_empty()),
             CellStatus::Failed { class, reason, .. } => {
                 assert_eq!(*class, FailureClass::Infra);
                 assert!(
@@ -113,8 +116,11 @@ async fn a_dead_engine_fails_the_waiting_cells_after_engine_wait() {
                     "{reason}"
                 );
             }
-            CellStatus::Blocked { .. } => assert!(!p.cells[i].deps.is_empty()),
             other => panic!("{}: {other:?}", p.cells[i].id()),
+        }
+        if let CellStatus::Failed { .. } = status {
+            // Only the cells that could have started fail; their dependents are blocked.
+            assert!(p.cells[i].deps.is_empty(), "{}", p.cells[i].id());
         }
     }
     assert!(run.events.iter().any(|e| matches!(
@@ -223,4 +229,48 @@ async fn an_engine_is_asked_now_and_then_while_cells_run_on_it() {
         (3..=5).contains(&asked.len()) && asked.iter().all(|r| *r == Resource::Engine(None)),
         "{asked:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_build_that_outlives_its_engine_does_not_spin_the_scheduler() {
+    // `api` hangs on, as buildx does against a frozen daemon; the engine stops answering.
+    let p = plan(
+        &[("base", &[]), ("api", &[]), ("web", &["base"])],
+        &["linux/amd64"],
+    );
+    let fake = Fake::new(Duration::from_secs(30)).script("api@linux/amd64", vec![Script::Hang]);
+    let engine = fake.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        engine.freeze(None);
+    });
+    let mut s = settings(2, 2);
+    s.retry.engine_wait = Duration::from_secs(60);
+    let api = idx(&p, "api@linux/amd64");
+    let run = run_until_settled(p.clone(), fake.clone(), s, |ev, commands| {
+        if matches!(ev, Event::GaveUp { .. }) {
+            let _ = commands.send(Command::Cancel(api));
+        }
+    })
+    .await;
+    assert_eq!(unreachable_events(&run.events), [Resource::Engine(None)]);
+    let gave_up: Vec<usize> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::GaveUp { failed, .. } => Some(*failed),
+            _ => None,
+        })
+        .collect();
+    // web became ready while the engine was away and waited; api hung on until canceled.
+    assert_eq!(gave_up, [1]);
+    assert!(matches!(
+        run.statuses[idx(&p, "web@linux/amd64")],
+        CellStatus::Failed {
+            class: FailureClass::Infra,
+            ..
+        }
+    ));
+    let asked = fake.probes.lock().unwrap().len();
+    assert!(asked < 60, "{asked} probes in about a minute");
 }

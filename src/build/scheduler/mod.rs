@@ -64,10 +64,12 @@ pub enum Event {
         resource: Resource,
         after: Duration,
     },
-    /// It did not answer within `[retry] engine_wait`; the cells that waited failed.
+    /// It did not answer within `[retry] engine_wait`, or no cell needs it any more; `failed`
+    /// cells that waited for it failed.
     GaveUp {
         resource: Resource,
         after: Duration,
+        failed: usize,
     },
     /// Nothing is running or waiting to start; sent each time the grid comes to rest.
     Settled,
@@ -216,17 +218,19 @@ impl<R: Runner> Scheduler<R> {
                 }
                 Some(probed) = self.outages.probes.join_next(), if !self.outages.probes.is_empty() => {
                     match probed {
-                        Ok((resource, answer)) => self.probed(resource, answer).await,
+                        Ok(probed) => self.probed(probed).await,
                         Err(err) => tracing::error!("a probe's task ended abnormally: {err}"),
                     }
                 }
                 _ = sleep_until(next_retry), if next_retry.is_some() => {
                     let now = Instant::now();
-                    for slot in &mut self.slots {
-                        if slot.retry_at.is_some_and(|at| at <= now) {
-                            slot.retry_at = None;
-                            slot.status = CellStatus::Queued;
-                        }
+                    let due: Vec<usize> = (0..self.slots.len())
+                        .filter(|&i| self.slots[i].retry_at.is_some_and(|at| at <= now))
+                        .collect();
+                    for i in due {
+                        self.slots[i].retry_at = None;
+                        // Said out loud: a cell held by an outage now waits rather than retries.
+                        self.set_status(i, CellStatus::Queued).await;
                     }
                 }
                 _ = sleep_until(next_check), if next_check.is_some() && !self.closed => {
@@ -398,13 +402,12 @@ impl<R: Runner> Scheduler<R> {
                 record.cause = classification.cause;
                 record.reason = Some(reason.clone());
                 record.text = Some(text);
-                if let Some(resource) = self.outage_behind(i, classification.cause) {
+                let outage = self.outage_behind(i, classification.cause, &record_text(&record));
+                if let Some(resource) = outage {
                     // Not the cell's fault: the attempt is given back and the cell waits.
                     record.retried = true;
-                    self.slots[i].attempts -= 1;
-                    self.slots[i].given_back += 1;
                     self.suspect(resource, &reason);
-                    CellStatus::Queued
+                    self.given_back(i, reason)
                 } else if classification.class == FailureClass::Transient && attempt < of {
                     record.retried = true;
                     let delay = backoff(self.settings.retry.backoff, attempt);
@@ -542,6 +545,10 @@ impl<R: Runner> Scheduler<R> {
             self.cancel(i).await;
         }
     }
+}
+
+fn record_text(record: &AttemptRecord) -> String {
+    record.text.clone().unwrap_or_default()
 }
 
 /// The delay before attempt `failed + 1`: doubles each time, with ±20% jitter so cells that

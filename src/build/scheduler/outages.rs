@@ -2,11 +2,12 @@
 //! asking them again, holding the cells that need them, and giving up after
 //! `[retry] engine_wait`.
 
+use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{Event, Scheduler};
+use super::{backoff, Event, Scheduler};
 use crate::build::outage::{
     engine_of, registry_of, resource_for, Resource, HEALTH_EVERY, PROBE_EVERY,
 };
@@ -25,24 +26,63 @@ struct Down {
     next_probe: Instant,
 }
 
+/// A probe's answer and when it was asked: an answer to a question asked before the outage
+/// began says nothing about it.
+pub(super) type Probed = (Resource, Instant, Result<(), String>);
+
 #[derive(Default)]
 pub(super) struct Outages {
     down: BTreeMap<Resource, Down>,
-    pub(super) probes: JoinSet<(Resource, Result<(), String>)>,
+    pub(super) probes: JoinSet<Probed>,
     in_flight: BTreeSet<Resource>,
     /// When each engine with cells running on it was last asked.
     last_health: BTreeMap<Resource, Instant>,
+    /// Waited for past `engine_wait` and not heard from since: failures on them fail at once
+    /// rather than start another wait.
+    gave_up: BTreeSet<Resource>,
 }
 
 impl<R: Runner> Scheduler<R> {
     /// What the failure of cell `i` says stopped answering, when the cell should wait for it
-    /// rather than fail.
-    pub(super) fn outage_behind(&self, i: usize, cause: Option<InfraCause>) -> Option<Resource> {
+    /// rather than fail. `text` must name a registry for it to be the plan's.
+    pub(super) fn outage_behind(
+        &self,
+        i: usize,
+        cause: Option<InfraCause>,
+        text: &str,
+    ) -> Option<Resource> {
         let cause = cause.filter(|c| c.is_outage())?;
         if self.slots[i].given_back >= MAX_GIVEN_BACK {
             return None;
         }
-        resource_for(cause, &self.plan.cells[i], &self.plan)
+        let resource = resource_for(cause, &self.plan.cells[i], &self.plan)?;
+        if let Resource::Registry(host) = &resource {
+            // A base image's registry refusing is not the plan's registry restarting.
+            if !text.contains(host.as_str()) {
+                return None;
+            }
+        }
+        (!self.outages.gave_up.contains(&resource)).then_some(resource)
+    }
+
+    /// The status of a cell whose attempt an outage ended: queued, to wait; after the first
+    /// give-back, a backoff too, in case the resource answers its probe while builds on it
+    /// still fail.
+    pub(super) fn given_back(&mut self, i: usize, reason: String) -> CellStatus {
+        let slot = &mut self.slots[i];
+        slot.attempts -= 1;
+        slot.given_back += 1;
+        if slot.given_back == 1 {
+            return CellStatus::Queued;
+        }
+        let delay = backoff(self.settings.retry.backoff, slot.given_back - 1);
+        slot.retry_at = Some(Instant::now() + delay);
+        CellStatus::Retrying {
+            next: slot.attempts + 1,
+            of: self.settings.retry.attempts.max(1),
+            delay,
+            reason,
+        }
     }
 
     /// A failure said `resource` is gone: hold its cells until a probe says otherwise.
@@ -69,23 +109,41 @@ impl<R: Runner> Scheduler<R> {
             return;
         }
         let runner = self.runner.clone();
+        let asked = Instant::now();
         self.outages.probes.spawn(async move {
-            let answer = runner.answers(resource.clone()).await;
-            (resource, answer)
+            // A probe that panics must still answer, or its resource would never be asked again.
+            let answer = std::panic::AssertUnwindSafe(runner.answers(resource.clone()))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Err("the probe failed unexpectedly".into()));
+            (resource, asked, answer)
         });
     }
 
-    pub(super) async fn probed(&mut self, resource: Resource, answer: Result<(), String>) {
+    pub(super) async fn probed(&mut self, (resource, asked, answer): Probed) {
         self.outages.in_flight.remove(&resource);
         let now = Instant::now();
         let event = match answer {
-            Ok(()) => match self.outages.down.remove(&resource) {
-                Some(down) if down.confirmed => Some(Event::Answers {
-                    resource,
-                    after: now - down.since,
-                }),
-                _ => None,
-            },
+            Ok(()) => {
+                self.outages.gave_up.remove(&resource);
+                match self.outages.down.get(&resource) {
+                    Some(down) if asked < down.since => {
+                        // Asked before the failure that started this outage: ask again.
+                        self.probe(resource);
+                        None
+                    }
+                    Some(down) => {
+                        let event = down.confirmed.then(|| Event::Answers {
+                            resource: resource.clone(),
+                            after: now - down.since,
+                        });
+                        self.outages.down.remove(&resource);
+                        event
+                    }
+                    None => None,
+                }
+            }
+            Err(_) if self.outages.gave_up.contains(&resource) => None,
             Err(why) => {
                 let down = self.outages.down.entry(resource.clone()).or_insert(Down {
                     since: now,
@@ -117,17 +175,27 @@ impl<R: Runner> Scheduler<R> {
         std::iter::once(engine_of(&self.plan.cells[i])).chain(registry_of(&self.plan))
     }
 
+    fn needed(&self, resource: &Resource) -> bool {
+        (0..self.slots.len()).any(|i| {
+            matches!(
+                self.slots[i].status,
+                CellStatus::Queued | CellStatus::Retrying { .. } | CellStatus::Running { .. }
+            ) && self.needs(i).any(|r| &r == resource)
+        })
+    }
+
     pub(super) fn waits_for_outage(&self, i: usize) -> bool {
         !self.outages.down.is_empty() && self.needs(i).any(|r| self.outages.down.contains_key(&r))
     }
 
-    /// Engines with cells running on them now.
+    /// Engines with cells running on them now, that are not already known to be down.
     fn busy_engines(&self) -> BTreeSet<Resource> {
         self.slots
             .iter()
             .zip(&self.plan.cells)
             .filter(|(s, _)| matches!(s.status, CellStatus::Running { .. }))
             .map(|(_, c)| engine_of(c))
+            .filter(|r| !self.outages.down.contains_key(r))
             .collect()
     }
 
@@ -146,11 +214,7 @@ impl<R: Runner> Scheduler<R> {
                 .get(&r)
                 .map_or(now, |&t| t + HEALTH_EVERY)
         });
-        down.flatten()
-            .map(Some)
-            .chain(health.map(Some))
-            .min()
-            .flatten()
+        down.flatten().chain(health).min()
     }
 
     pub(super) async fn check_outages(&mut self) {
@@ -173,9 +237,7 @@ impl<R: Runner> Scheduler<R> {
                 None => {
                     self.outages.last_health.insert(resource, now);
                 }
-                Some(&t)
-                    if now >= t + HEALTH_EVERY && !self.outages.down.contains_key(&resource) =>
-                {
+                Some(&t) if now >= t + HEALTH_EVERY => {
                     self.outages.last_health.insert(resource.clone(), now);
                     self.probe(resource);
                 }
@@ -183,20 +245,22 @@ impl<R: Runner> Scheduler<R> {
             }
         }
         let wait = self.settings.retry.engine_wait;
-        let expired: Vec<Resource> = self
+        let over: Vec<Resource> = self
             .outages
             .down
             .iter()
-            .filter(|(_, d)| d.confirmed && now >= d.since + wait)
+            .filter(|(r, d)| (d.confirmed && now >= d.since + wait) || !self.needed(r))
             .map(|(r, _)| r.clone())
             .collect();
-        for resource in expired {
+        for resource in over {
             if let Some(down) = self.outages.down.remove(&resource) {
                 self.give_up(resource, down).await;
             }
         }
     }
 
+    /// Fails the cells that could start but for `resource`: those still waiting for a
+    /// dependency are blocked when it fails, as with any failure.
     async fn give_up(&mut self, resource: Resource, down: Down) {
         let after = Instant::now() - down.since;
         let reason = format!(
@@ -204,10 +268,15 @@ impl<R: Runner> Scheduler<R> {
             duration_words(after),
             down.reason
         );
+        let mut failed = 0;
         for i in 0..self.slots.len() {
-            if matches!(self.slots[i].status, CellStatus::Queued)
-                && self.needs(i).any(|r| r == resource)
-            {
+            let waiting = match self.slots[i].status {
+                CellStatus::Queued => self.ready(i),
+                CellStatus::Retrying { .. } => true,
+                _ => false,
+            };
+            if waiting && self.needs(i).any(|r| r == resource) {
+                self.slots[i].retry_at = None;
                 let attempts = self.slots[i].attempts;
                 self.set_status(
                     i,
@@ -218,9 +287,18 @@ impl<R: Runner> Scheduler<R> {
                     },
                 )
                 .await;
+                failed += 1;
             }
         }
-        if self.emit(Event::GaveUp { resource, after }).await.is_err() {
+        if down.confirmed {
+            self.outages.gave_up.insert(resource.clone());
+        }
+        let event = Event::GaveUp {
+            resource,
+            after,
+            failed,
+        };
+        if self.emit(event).await.is_err() {
             self.closed = true;
         }
     }

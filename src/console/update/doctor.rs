@@ -16,6 +16,16 @@ pub fn refresh(app: &mut App) -> Vec<Effect> {
     vec![Effect::RunDoctor]
 }
 
+/// Runs the checks again, or once more after the run under way: something they look at has
+/// changed since that run began.
+pub fn refresh_after_change(app: &mut App) -> Vec<Effect> {
+    if app.doctor_running {
+        app.doctor_again = true;
+        return Vec::new();
+    }
+    refresh(app)
+}
+
 pub fn on_report(app: &mut App, report: Report) {
     let report = clean_report(report);
     let seen = |app: &App, name: &str, why: &str| {

@@ -38,7 +38,12 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Doctor(report) => {
             doctor::on_report(app, report);
-            Vec::new()
+            // Asked again while it ran (an engine came back): its answer may be stale already.
+            if std::mem::take(&mut app.doctor_again) {
+                doctor::refresh(app)
+            } else {
+                Vec::new()
+            }
         }
         Msg::Publish(progress) => {
             publish::on_progress(app, progress);

@@ -7,7 +7,7 @@ use crate::console::app::{App, Failure, Level, Phase, MAX_FAILURES};
 use crate::console::clean::{clean, clean_status};
 use crate::console::log_ring::LineKind;
 use crate::console::msg::Effect;
-use crate::model::text::duration_words;
+use crate::model::text::{duration_words, plural};
 use crate::model::{CellStatus, FailureClass, Outcome};
 
 /// Lines of a failure's text kept for the failures pane; the whole text is in the log file.
@@ -36,16 +36,23 @@ pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             );
             app.outages.remove(&resource);
             // What the doctor said during the outage is stale now; the panes show its checks.
-            return super::doctor::refresh(app);
+            return super::doctor::refresh_after_change(app);
         }
-        Event::GaveUp { resource, after } => {
-            let text = format!(
-                "{resource} did not answer for {} ([retry] engine_wait); the cells that waited failed",
-                duration_words(after)
-            );
-            tracing::error!("{text}");
-            app.say(Level::Error, text);
+        Event::GaveUp {
+            resource,
+            after,
+            failed,
+        } => {
             app.outages.remove(&resource);
+            if failed > 0 {
+                let text = format!(
+                    "{resource} did not answer for {} ([retry] engine_wait); {failed} waiting cell{} failed",
+                    duration_words(after),
+                    plural(failed)
+                );
+                tracing::error!("{text}");
+                app.say(Level::Error, text);
+            }
         }
         Event::Settled => return settled(app),
     }

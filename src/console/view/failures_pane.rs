@@ -48,10 +48,8 @@ fn explained_by(app: &App, f: &Failure, cause: InfraCause) -> Line<'static> {
         InfraCause::Emulation => format!("{} {}", cause.check(), app.plan.cells[f.cell].platform),
         _ => cause.check().to_string(),
     };
-    let check = app
-        .doctor
-        .as_ref()
-        .and_then(|r| r.checks.iter().find(|c| c.name == name));
+    // `registry localhost:5000` answers to "registry": the check's name goes on past the part.
+    let check = app.doctor.as_ref().and_then(|r| r.matching(&name).next());
     let verdict = match check {
         Some(c) if c.level == CheckLevel::Ok => format!("ok now ({})", c.why),
         Some(c) => format!("{}: {}; do: {}", c.level, c.why, c.fix),

@@ -48,7 +48,6 @@ const INFRA: &[(&str, InfraCause)] = &[
     // The daemon died mid-build: its gRPC stream to buildx ended.
     ("error reading from server: eof", InfraCause::EngineGone),
     ("containerd.sock", InfraCause::Containerd),
-    ("failed to create shim", InfraCause::Containerd),
     ("shim disconnected", InfraCause::Containerd),
     ("ttrpc: closed", InfraCause::Containerd),
     ("failed to create endpoint", InfraCause::Network),
@@ -83,7 +82,6 @@ const TRANSIENT: &[&str] = &[
     "failed to fetch oauth token",
     "failed to authorize",
     "client.timeout exceeded",
-    "cannot connect to the docker daemon",
     "broken pipe",
     "503 service unavailable",
     "502 bad gateway",

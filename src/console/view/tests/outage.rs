@@ -138,3 +138,30 @@ fn the_first_infra_failure_runs_the_doctor_once_and_the_pane_names_its_check() {
     );
     assert!(draw(&app).backend().to_string().contains("failed infra"));
 }
+
+#[test]
+fn a_doctor_run_made_during_the_outage_is_followed_by_another() {
+    let mut app = demo_app();
+    app.doctor_running = true;
+    let effects = event(
+        &mut app,
+        Event::Answers {
+            resource: Resource::Engine(None),
+            after: Duration::from_secs(30),
+        },
+    );
+    assert!(effects.is_empty(), "one run at a time: {effects:?}");
+    let report = Report {
+        checks: vec![Check::fail(
+            "engine",
+            "no Docker engine answers",
+            "start it",
+        )],
+        builders: Vec::new(),
+    };
+    assert_eq!(
+        update(&mut app, Msg::Doctor(report.clone())),
+        [Effect::RunDoctor]
+    );
+    assert!(update(&mut app, Msg::Doctor(report)).is_empty());
+}
