@@ -113,7 +113,7 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
                         "{} attempt {} {}:",
                         plan.cells[cell].label(),
                         record.attempt,
-                        failure_words(record.class, record.cause, record.retried)
+                        failure_words(record.class, record.cause, record.given_back)
                     );
                     for line in record.text.as_deref().unwrap_or_default().lines() {
                         let _ = writeln!(out, "    {}", sanitize_line(line));
@@ -181,10 +181,14 @@ async fn recv_signal(sig: &mut Option<tokio::signal::unix::Signal>) {
 }
 
 /// `failed (infra: no space left on the engine's disk; see doctor's "disk" check)`.
-fn failure_words(class: Option<FailureClass>, cause: Option<InfraCause>, retried: bool) -> String {
+fn failure_words(
+    class: Option<FailureClass>,
+    cause: Option<InfraCause>,
+    given_back: bool,
+) -> String {
     let class = FailureClass::word_of(class);
     match cause {
-        Some(cause) if cause.is_outage() && retried => {
+        Some(cause) if given_back => {
             format!("ended by an outage ({class}: {cause}); it runs again once that answers")
         }
         Some(cause) => format!(

@@ -120,6 +120,8 @@ pub struct Failure {
     pub excerpt: Vec<String>,
     /// A transient failure the scheduler retried.
     pub retried: bool,
+    /// An outage ended it and the attempt did not count.
+    pub given_back: bool,
     /// App clock when it was reported.
     pub at: Duration,
 }

@@ -150,7 +150,7 @@ fn a_run_waits_out_a_killed_engine_and_ends_green() {
         .cells
         .values()
         .flat_map(|c| &c.attempts)
-        .filter(|a| a.outcome == Outcome::Failed && a.retried)
+        .filter(|a| a.outcome == Outcome::Failed && a.given_back)
         .count();
     assert!(given_back >= 1, "{}", out.all());
     for (id, cell) in &st.cells {

@@ -93,7 +93,7 @@ async fn an_engine_outage_holds_the_grid_and_it_goes_on_by_itself() {
     let failed_attempts = run
         .events
         .iter()
-        .filter(|e| matches!(e, archgrid::build::scheduler::Event::AttemptEnded { record, .. } if record.retried && record.class == Some(FailureClass::Infra)))
+        .filter(|e| matches!(e, archgrid::build::scheduler::Event::AttemptEnded { record, .. } if record.given_back && record.class == Some(FailureClass::Infra)))
         .count();
     assert!(failed_attempts >= 2, "the killed builds are on record");
 }

@@ -365,6 +365,7 @@ impl<R: Runner> Scheduler<R> {
             reason: None,
             text: None,
             retried: false,
+            given_back: false,
         };
         let status = match outcome {
             AttemptOutcome::Green { digest, cached } => {
@@ -406,6 +407,7 @@ impl<R: Runner> Scheduler<R> {
                 if let Some(resource) = outage {
                     // Not the cell's fault: the attempt is given back and the cell waits.
                     record.retried = true;
+                    record.given_back = true;
                     self.suspect(resource, &reason);
                     self.given_back(i, reason)
                 } else if classification.class == FailureClass::Transient && attempt < of {

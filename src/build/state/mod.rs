@@ -44,6 +44,10 @@ pub struct AttemptRecord {
     /// one the engine's or registry's outage caused, once it answered again.
     #[serde(default)]
     pub retried: bool,
+    /// An outage ended it: the attempt did not count, and the cell waited for the engine or
+    /// registry instead of backing off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub given_back: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -363,6 +367,7 @@ mod tests {
                 reason: None,
                 text: None,
                 retried: false,
+                given_back: false,
             },
         );
         store.set_status(

@@ -175,6 +175,7 @@ fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) -> Vec<Effec
                     reason: reason.clone(),
                     excerpt,
                     retried: record.retried,
+                    given_back: record.given_back,
                     at: app.now,
                 },
             );

@@ -72,7 +72,11 @@ fn entry(app: &App, f: &Failure, selected: bool) -> Vec<Line<'static>> {
         head_style = head_style.add_modifier(Modifier::REVERSED);
     }
     let marker = if selected { "▶ " } else { "  " };
-    let retried = if f.retried { ", retried" } else { "" };
+    let retried = match (f.given_back, f.retried) {
+        (true, _) => ", attempt given back",
+        (false, true) => ", retried",
+        (false, false) => "",
+    };
     let mut head = vec![
         Span::raw(marker),
         Span::styled(
