@@ -9,6 +9,7 @@ pub mod contexts;
 pub mod drift;
 pub mod engine;
 pub mod entitlement;
+pub mod host;
 pub mod preflight;
 pub mod registry_probe;
 pub mod routes;

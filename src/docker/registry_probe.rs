@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use super::host::{is_loopback, split_port};
+
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -19,15 +21,11 @@ pub async fn answers(authority: &str) -> bool {
 
 /// Docker speaks plain HTTP to a registry on loopback and HTTPS to any other.
 fn v2_url(authority: &str) -> String {
-    let host = match authority.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(rest),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    let scheme = if is_loopback(split_port(authority).0) {
+        "http"
+    } else {
+        "https"
     };
-    let loopback = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    let scheme = if loopback { "http" } else { "https" };
     format!("{scheme}://{authority}/v2/")
 }
 

@@ -9,6 +9,7 @@ use super::credentials::DockerConfig;
 use super::Check;
 use crate::docker::builder_facts::context_host;
 use crate::docker::engine::endpoint;
+use crate::docker::host::is_loopback;
 use crate::model::Platform;
 
 const NAME: &str = "engine";
@@ -130,14 +131,6 @@ fn is_local(endpoint: &str) -> bool {
         _ => host,
     };
     is_loopback(host)
-}
-
-pub fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether a builder node's endpoint (an address or a docker context) is on this machine.

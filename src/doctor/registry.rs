@@ -4,9 +4,9 @@
 use std::net::SocketAddr;
 
 use super::credentials::DockerConfig;
-use super::engine::is_loopback;
 use super::http::{self, Answer};
 use super::Check;
+use crate::docker::host::{is_loopback, split_port};
 
 /// Where a registry prefix from matrix.toml is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,18 +59,6 @@ pub fn target(registry: &str) -> Target {
         port: port.unwrap_or(if https { 443 } else { 80 }),
         https,
         credential_hosts: vec![first.to_string()],
-    }
-}
-
-fn split_port(authority: &str) -> (&str, Option<u16>) {
-    if let Some(rest) = authority.strip_prefix('[') {
-        if let Some((host, after)) = rest.split_once(']') {
-            return (host, after.strip_prefix(':').and_then(|p| p.parse().ok()));
-        }
-    }
-    match authority.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => (host, port.parse().ok()),
-        _ => (authority, None),
     }
 }
 
