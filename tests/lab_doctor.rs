@@ -2,35 +2,12 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::lab::{self, archgrid, archgrid_env, fixture, fresh_tag};
 
 /// Doctor runs on every refresh of the console's builder pane; its probes must stay quick.
 const QUICK: Duration = Duration::from_secs(20);
-
-/// The demo's copy in `dir` without `[builder] network = "host"`, so RUN steps use the bridge.
-fn without_host_network(dir: &Path) {
-    let matrix = dir.join("matrix.toml");
-    let text = std::fs::read_to_string(&matrix).unwrap();
-    assert!(text.contains("\nnetwork = \"host\"\n"), "{text}");
-    std::fs::write(&matrix, text.replace("\nnetwork = \"host\"\n", "\n")).unwrap();
-}
-
-/// The check named `name`: its verdict line and the two lines after it.
-fn check<'a>(stdout: &'a str, name: &str) -> [&'a str; 3] {
-    let lines: Vec<&str> = stdout.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| {
-            l.split_once(char::is_whitespace)
-                .map(|(_, rest)| rest.trim())
-                == Some(name)
-        })
-        .unwrap_or_else(|| panic!("no check {name:?} in:\n{stdout}"));
-    [lines[at], lines[at + 1], lines[at + 2]]
-}
 
 #[test]
 fn every_check_passes_on_the_lab() {
@@ -53,7 +30,7 @@ fn every_check_passes_on_the_lab() {
         "disk",
         "builder default (current)",
     ] {
-        let [verdict, why, fix] = check(&out.stdout, name);
+        let [verdict, why, fix] = lab::doctor_check(&out.stdout, name);
         assert!(
             verdict.starts_with("ok "),
             "{name}: {verdict}\n{}",
@@ -67,10 +44,10 @@ fn every_check_passes_on_the_lab() {
         "{}",
         out.all()
     );
-    let [_, why, _] = check(&out.stdout, "platform linux/arm64");
+    let [_, why, _] = lab::doctor_check(&out.stdout, "platform linux/arm64");
     assert!(why.contains("qemu-aarch64 is enabled"), "{why}");
     for platform in ["linux/amd64", "linux/arm64"] {
-        let [_, why, _] = check(&out.stdout, &format!("platform {platform}"));
+        let [_, why, _] = lab::doctor_check(&out.stdout, &format!("platform {platform}"));
         assert!(
             why.contains(&format!(
                 "; a probe build on builder default (current) ran a {platform} binary ("
@@ -79,18 +56,18 @@ fn every_check_passes_on_the_lab() {
         );
     }
     // The demo builds on the host network, so no RUN needs the bridge.
-    let [_, why, _] = check(&out.stdout, "bridge network");
+    let [_, why, _] = lab::doctor_check(&out.stdout, "bridge network");
     assert_eq!(
         why,
         "     why: not used: every build runs with [builder] network = \"host\""
     );
-    let [_, why, _] = check(&out.stdout, "registry from builder");
+    let [_, why, _] = lab::doctor_check(&out.stdout, "registry from builder");
     assert_eq!(
         why,
         "     why: builder default (current) fetched http://localhost:5000/v2/ itself: \
          localhost:5000 resolves and answers there"
     );
-    let [_, why, _] = check(&out.stdout, "engine");
+    let [_, why, _] = lab::doctor_check(&out.stdout, "engine");
     assert!(why.contains("unix:///var/run/docker.sock"), "{why}");
 
     let out = archgrid(dir.path(), &["doctor", "--json"]);
@@ -108,13 +85,13 @@ fn every_check_passes_on_the_lab() {
 fn on_the_bridge_network_the_device_is_found_and_the_probes_run_there() {
     lab::ensure();
     let dir = fixture("demo", &fresh_tag("doctor-bridge"));
-    without_host_network(dir.path());
+    lab::without_host_network(dir.path());
     let started = Instant::now();
     let out = archgrid(dir.path(), &["doctor"]);
     let took = started.elapsed();
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(took < QUICK, "doctor took {took:?}");
-    let [verdict, why, _] = check(&out.stdout, "bridge network");
+    let [verdict, why, _] = lab::doctor_check(&out.stdout, "bridge network");
     assert!(verdict.starts_with("ok "), "{}", out.all());
     assert_eq!(
         why,
@@ -122,7 +99,7 @@ fn on_the_bridge_network_the_device_is_found_and_the_probes_run_there() {
          (/sys/class/net/docker0)"
     );
     for platform in ["linux/amd64", "linux/arm64"] {
-        let [verdict, why, _] = check(&out.stdout, &format!("platform {platform}"));
+        let [verdict, why, _] = lab::doctor_check(&out.stdout, &format!("platform {platform}"));
         assert!(verdict.starts_with("ok "), "{}", out.all());
         assert!(why.contains("a probe build on builder"), "{why}");
     }
@@ -148,19 +125,20 @@ fn a_routed_platform_is_probed_on_its_own_builder() {
     std::fs::write(&matrix, text).unwrap();
     let out = archgrid(dir.path(), &["doctor"]);
     assert_eq!(out.code, 0, "{}", out.all());
-    let [_, why, _] = check(&out.stdout, "platform linux/arm64");
+    let [_, why, _] = lab::doctor_check(&out.stdout, "platform linux/arm64");
     assert!(
         why.contains("a probe build on builder archgrid-lab2 ran a linux/arm64 binary"),
         "{why}"
     );
-    let [_, why, _] = check(&out.stdout, "platform linux/amd64");
+    let [_, why, _] = lab::doctor_check(&out.stdout, "platform linux/amd64");
     assert!(
         why.contains("a probe build on builder default (current) ran"),
         "{why}"
     );
     // One fetch per builder, each named for it.
     for builder in ["default (current)", "archgrid-lab2"] {
-        let [verdict, why, _] = check(&out.stdout, &format!("registry from builder {builder}"));
+        let [verdict, why, _] =
+            lab::doctor_check(&out.stdout, &format!("registry from builder {builder}"));
         assert!(verdict.starts_with("ok "), "{}", out.all());
         assert!(
             why.contains("fetched http://localhost:5000/v2/ itself"),
@@ -211,7 +189,7 @@ fn a_dead_docker_host_fails_naming_the_socket() {
     let host = format!("unix://{}", sock.display());
     let out = archgrid_env(dir.path(), &["doctor"], &[("DOCKER_HOST", &host)]);
     assert_eq!(out.code, 1, "{}", out.all());
-    let [verdict, why, fix] = check(&out.stdout, "engine");
+    let [verdict, why, fix] = lab::doctor_check(&out.stdout, "engine");
     assert!(verdict.starts_with("fail"), "{}", out.all());
     assert!(
         why.contains(&format!("no Docker engine answers at {host} (DOCKER_HOST)")),
@@ -222,7 +200,7 @@ fn a_dead_docker_host_fails_naming_the_socket() {
         "{fix}"
     );
     // What depends on the engine says so instead of failing on its own.
-    let [verdict, why, _] = check(&out.stdout, "builder");
+    let [verdict, why, _] = lab::doctor_check(&out.stdout, "builder");
     assert!(verdict.starts_with("warn"), "{verdict}");
     assert!(why.contains("the Docker engine does not answer"), "{why}");
 }
@@ -244,7 +222,7 @@ fn a_registry_that_does_not_answer_fails_naming_its_address() {
     let out = archgrid(dir.path(), &["doctor"]);
     assert_eq!(out.code, 1, "{}", out.all());
     let authority = format!("127.0.0.1:{port}");
-    let [verdict, why, fix] = check(&out.stdout, &format!("registry {authority}"));
+    let [verdict, why, fix] = lab::doctor_check(&out.stdout, &format!("registry {authority}"));
     assert!(verdict.starts_with("fail"), "{}", out.all());
     assert!(
         why.trim_start().starts_with(&format!(
@@ -255,7 +233,7 @@ fn a_registry_that_does_not_answer_fails_naming_its_address() {
     assert!(why.to_lowercase().contains("refused"), "{why}");
     assert!(fix.contains("start the registry"), "{fix}");
     // The builder, asked from its own network, finds nothing there either.
-    let [verdict, why, fix] = check(&out.stdout, "registry from builder");
+    let [verdict, why, fix] = lab::doctor_check(&out.stdout, "registry from builder");
     assert!(verdict.starts_with("fail"), "{}", out.all());
     assert!(
         why.contains(&format!(

@@ -6,45 +6,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
-use support::lab::{self, archgrid, docker, fixture, fresh_tag};
+use support::lab::{self, archgrid, docker, fixture, fresh_tag, list_images};
+use support::state::digest as cell_digest;
 
 const DEMO_REGISTRY: &str = "localhost:5000/archgrid-demo";
 const DEMO: [&str; 5] = ["base", "app", "worker", "frontend", "gateway"];
-
-fn state(dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join(".archgrid/state.json")).expect("state.json");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn cell_digest(dir: &Path, id: &str) -> String {
-    state(dir)["cells"][id]["digest"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no digest for {id}"))
-        .to_string()
-}
-
-/// The images of a list as the registry serves it, attestations left out: (platform, digest).
-fn list_images(reference: &str) -> Vec<(String, String)> {
-    let out = docker(&["buildx", "imagetools", "inspect", "--raw", reference]);
-    assert_eq!(out.code, 0, "{reference}: {}", out.all());
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    v["manifests"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{reference} is not a list: {}", out.stdout))
-        .iter()
-        .filter(|m| m["platform"]["os"] != "unknown")
-        .map(|m| {
-            (
-                format!(
-                    "{}/{}",
-                    m["platform"]["os"].as_str().unwrap(),
-                    m["platform"]["architecture"].as_str().unwrap()
-                ),
-                m["digest"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 fn absent(reference: &str) -> bool {
     let out = docker(&["buildx", "imagetools", "inspect", "--raw", reference]);

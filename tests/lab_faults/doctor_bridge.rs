@@ -14,20 +14,6 @@ fn device_exists() -> bool {
     Path::new("/sys/class/net").join(DEVICE).exists()
 }
 
-/// The check named `name`: its verdict line and the two lines after it.
-fn check<'a>(stdout: &'a str, name: &str) -> [&'a str; 3] {
-    let lines: Vec<&str> = stdout.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| {
-            l.split_once(char::is_whitespace)
-                .map(|(_, rest)| rest.trim())
-                == Some(name)
-        })
-        .unwrap_or_else(|| panic!("no check {name:?} in:\n{stdout}"));
-    [lines[at], lines[at + 1], lines[at + 2]]
-}
-
 #[test]
 fn doctor_fails_the_bridge_network_naming_docker0_when_it_is_deleted() {
     // Declared first, so the engine is back before the lock is shared again.
@@ -35,10 +21,7 @@ fn doctor_fails_the_bridge_network_naming_docker0_when_it_is_deleted() {
     assert!(device_exists(), "the lab engine runs with {DEVICE}");
     let dir = fixture("demo", &fresh_tag("bridge-fault"));
     // On the host network no RUN needs the bridge; the demo's copy builds on the bridge.
-    let matrix = dir.path().join("matrix.toml");
-    let text = std::fs::read_to_string(&matrix).unwrap();
-    assert!(text.contains("\nnetwork = \"host\"\n"), "{text}");
-    std::fs::write(&matrix, text.replace("\nnetwork = \"host\"\n", "\n")).unwrap();
+    lab::without_host_network(dir.path());
     {
         let _restart = faults::delete_bridge();
         assert!(!device_exists());
@@ -47,7 +30,7 @@ fn doctor_fails_the_bridge_network_naming_docker0_when_it_is_deleted() {
         let out = archgrid(dir.path(), &["doctor"]);
         eprintln!("doctor took {:.1?} without {DEVICE}", started.elapsed());
         assert_eq!(out.code, 1, "{}", out.all());
-        let [verdict, why, fix] = check(&out.stdout, "bridge network");
+        let [verdict, why, fix] = lab::doctor_check(&out.stdout, "bridge network");
         assert_eq!(verdict, "fail bridge network", "{}", out.all());
         assert_eq!(
             why,
@@ -62,7 +45,7 @@ fn doctor_fails_the_bridge_network_naming_docker0_when_it_is_deleted() {
         );
         // The probes met the same fault and leave the verdict to that one check.
         for platform in ["linux/amd64", "linux/arm64"] {
-            let [verdict, why, _] = check(&out.stdout, &format!("platform {platform}"));
+            let [verdict, why, _] = lab::doctor_check(&out.stdout, &format!("platform {platform}"));
             assert!(verdict.starts_with("ok "), "{}", out.all());
             assert!(
                 why.ends_with(

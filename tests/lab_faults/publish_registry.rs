@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::faults;
-use crate::support::lab::{self, archgrid, docker, fixture, fresh_tag};
+use crate::support::lab::{self, archgrid, fixture, fresh_tag, list_images};
+use crate::support::state::digest as cell_digest;
 
 const DEMO_REGISTRY: &str = "localhost:5000/archgrid-demo";
 const DEMO: [&str; 5] = ["base", "app", "worker", "frontend", "gateway"];
@@ -17,39 +18,6 @@ const FINISHES_WITHIN: Duration = Duration::from_secs(300);
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
-}
-
-fn cell_digest(dir: &Path, id: &str) -> String {
-    let state = crate::support::state::read(dir);
-    state.cells[id]
-        .digest
-        .clone()
-        .unwrap_or_else(|| panic!("no digest for {id}"))
-}
-
-/// The images of a list as the registry serves it, attestations left out: (platform, digest).
-fn list_images(reference: &str) -> Vec<(String, String)> {
-    let out = docker(&["buildx", "imagetools", "inspect", "--raw", reference]);
-    assert_eq!(out.code, 0, "{reference}: {}", out.all());
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let mut images: Vec<(String, String)> = v["manifests"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{reference} is not a list: {}", out.stdout))
-        .iter()
-        .filter(|m| m["platform"]["os"] != "unknown")
-        .map(|m| {
-            (
-                format!(
-                    "{}/{}",
-                    m["platform"]["os"].as_str().unwrap(),
-                    m["platform"]["architecture"].as_str().unwrap()
-                ),
-                m["digest"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    images.sort();
-    images
 }
 
 #[test]

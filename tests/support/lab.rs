@@ -243,3 +243,52 @@ impl Drop for ExclusiveLab {
         let _ = flock(lab_lock(), FlockOperation::LockShared);
     }
 }
+
+/// The demo's copy in `dir` without `[builder] network = "host"`, so RUN steps use the bridge.
+pub fn without_host_network(dir: &Path) {
+    let matrix = dir.join("matrix.toml");
+    let text = std::fs::read_to_string(&matrix).unwrap();
+    assert!(text.contains("\nnetwork = \"host\"\n"), "{text}");
+    std::fs::write(&matrix, text.replace("\nnetwork = \"host\"\n", "\n")).unwrap();
+}
+
+/// The doctor check named `name` in `archgrid doctor`'s output: its verdict line and the two
+/// lines after it.
+pub fn doctor_check<'a>(stdout: &'a str, name: &str) -> [&'a str; 3] {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| {
+            l.split_once(char::is_whitespace)
+                .map(|(_, rest)| rest.trim())
+                == Some(name)
+        })
+        .unwrap_or_else(|| panic!("no check {name:?} in:\n{stdout}"));
+    [lines[at], lines[at + 1], lines[at + 2]]
+}
+
+/// The images of a list as the registry serves it, attestations left out: (platform, digest),
+/// sorted.
+pub fn list_images(reference: &str) -> Vec<(String, String)> {
+    let out = docker(&["buildx", "imagetools", "inspect", "--raw", reference]);
+    assert_eq!(out.code, 0, "{reference}: {}", out.all());
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let mut images: Vec<(String, String)> = v["manifests"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{reference} is not a list: {}", out.stdout))
+        .iter()
+        .filter(|m| m["platform"]["os"] != "unknown")
+        .map(|m| {
+            (
+                format!(
+                    "{}/{}",
+                    m["platform"]["os"].as_str().unwrap(),
+                    m["platform"]["architecture"].as_str().unwrap()
+                ),
+                m["digest"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    images.sort();
+    images
+}

@@ -30,3 +30,12 @@ pub fn attempts<'a>(st: &'a StateFile, id: &str) -> &'a [AttemptRecord] {
 pub fn outcomes(st: &StateFile, id: &str) -> Vec<Outcome> {
     attempts(st, id).iter().map(|a| a.outcome).collect()
 }
+
+/// The digest state.json records for cell `id` in `dir`; fails when there is none.
+pub fn digest(dir: &Path, id: &str) -> String {
+    read(dir)
+        .cells
+        .get(id)
+        .and_then(|c| c.digest.clone())
+        .unwrap_or_else(|| panic!("no digest for {id}"))
+}
