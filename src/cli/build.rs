@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::outage_lines::{doctor_lines, OutageLines, REMIND_EVERY};
+use super::outage_lines::{write_doctor, OutageLines, REMIND_EVERY};
 use crate::build::prepare::Prepared;
 use crate::build::runner::{BuildEvent, Runner, StepSummary};
 use crate::build::scheduler::{self, Command, Event};
@@ -63,9 +63,7 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
             report = async { doctor_run.as_mut().expect("guarded").await }, if doctor_run.is_some() => {
                 doctor_run = None;
                 if let Ok(report) = report {
-                    for line in doctor_lines(&report) {
-                        let _ = writeln!(out, "{line}");
-                    }
+                    write_doctor(out, &report);
                 }
                 continue;
             }
@@ -155,9 +153,7 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
     // their verdict is worth the few seconds.
     if let Some(pending) = doctor_run {
         if let Ok(Ok(report)) = tokio::time::timeout(DOCTOR_GRACE, pending).await {
-            for line in doctor_lines(&report) {
-                let _ = writeln!(out, "{line}");
-            }
+            write_doctor(out, &report);
         }
     }
     let _ = write!(out, "\n{}", table(&plan, &statuses));

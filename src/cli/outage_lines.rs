@@ -102,17 +102,19 @@ pub fn run_clock(d: Duration) -> String {
 }
 
 /// The checks the first infra failure set off: the count, then every one that is not ok.
-pub fn doctor_lines(report: &Report) -> Vec<String> {
-    let mut lines = vec![format!(
+pub fn write_doctor(out: &mut dyn Write, report: &Report) {
+    let _ = writeln!(
+        out,
         "doctor (run after the first infra failure): {} ok, {} warn, {} fail",
         report.count(Level::Ok),
         report.count(Level::Warn),
         report.count(Level::Fail)
-    )];
+    );
     for check in report.checks.iter().filter(|c| c.level != Level::Ok) {
-        lines.extend(super::doctor::render_check(check).map(|l| format!("    {l}")));
+        for line in super::doctor::render_check(check) {
+            let _ = writeln!(out, "    {line}");
+        }
     }
-    lines
 }
 
 #[cfg(test)]

@@ -403,7 +403,8 @@ impl<R: Runner> Scheduler<R> {
                 record.cause = classification.cause;
                 record.reason = Some(reason.clone());
                 record.text = Some(text);
-                let outage = self.outage_behind(i, classification.cause, &record_text(&record));
+                let text = record.text.as_deref().unwrap_or_default();
+                let outage = self.outage_behind(i, classification.cause, text);
                 if let Some(resource) = outage {
                     // Not the cell's fault: the attempt is given back and the cell waits.
                     record.retried = true;
@@ -547,10 +548,6 @@ impl<R: Runner> Scheduler<R> {
             self.cancel(i).await;
         }
     }
-}
-
-fn record_text(record: &AttemptRecord) -> String {
-    record.text.clone().unwrap_or_default()
 }
 
 /// The delay before attempt `failed + 1`: doubles each time, with ±20% jitter so cells that
