@@ -155,6 +155,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             return Ok(EXIT_USAGE);
         }
     };
+    for warning in &matrix.warnings {
+        eprintln!("warning: {warning}");
+    }
     let select = Selection::from(&cli.select);
     // Held until this returns: a console or a build, a publish or an export, from start to end.
     let _lock = match &cli.command {
@@ -168,7 +171,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     };
     Ok(match cli.command {
         Some(Cmd::Plan { json }) => {
-            let facts = crate::docker::contexts::plan_facts();
+            let facts = crate::docker::contexts::plan_facts(&matrix.root);
             plan::run(&matrix, &facts, &select.only, json)?
         }
         Some(Cmd::Doctor { json }) => doctor::run(&matrix, json),
@@ -223,7 +226,7 @@ async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Resul
 }
 
 fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::Result<i32> {
-    let facts = crate::docker::contexts::plan_facts();
+    let facts = crate::docker::contexts::plan_facts(&matrix.root);
     let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
     let prep = runtime().block_on(ready_to_build(prep, headless))?;
     if headless {

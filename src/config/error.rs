@@ -69,6 +69,7 @@ pub(super) struct Collector<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     errors: Vec<ConfigError>,
+    warnings: Vec<ConfigError>,
 }
 
 impl<'a> Collector<'a> {
@@ -81,6 +82,7 @@ impl<'a> Collector<'a> {
             text,
             line_starts,
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -90,14 +92,30 @@ impl<'a> Collector<'a> {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) {
+        let error = self.located(span, message.into(), hint.into());
+        self.errors.push(error);
+    }
+
+    /// A problem that does not stop the build but that a person should fix.
+    pub(super) fn warn(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let warning = self.located(span, message.into(), hint.into());
+        self.warnings.push(warning);
+    }
+
+    fn located(&self, span: Range<usize>, message: String, hint: String) -> ConfigError {
         let (line, column) = self.position(span.start);
-        self.errors.push(ConfigError {
+        ConfigError {
             file: self.file.to_path_buf(),
             line,
             column,
-            message: message.into(),
-            hint: Some(hint.into()).filter(|h: &String| !h.is_empty()),
-        });
+            message,
+            hint: Some(hint).filter(|h| !h.is_empty()),
+        }
     }
 
     pub(super) fn position(&self, offset: usize) -> (usize, usize) {
@@ -111,12 +129,14 @@ impl<'a> Collector<'a> {
         (line, column + 1)
     }
 
-    pub(super) fn finish(mut self) -> Result<(), ConfigErrors> {
-        if self.errors.is_empty() {
-            return Ok(());
-        }
+    /// The warnings when there is no error.
+    pub(super) fn finish(mut self) -> Result<Vec<ConfigError>, ConfigErrors> {
         // Checks run section by section, but people read top to bottom.
         self.errors.sort_by_key(|e| (e.line, e.column));
+        self.warnings.sort_by_key(|e| (e.line, e.column));
+        if self.errors.is_empty() {
+            return Ok(self.warnings);
+        }
         Err(ConfigErrors(self.errors))
     }
 }

@@ -3,16 +3,23 @@
 //! Loading checks everything that can be checked before docker is involved
 //! and reports every problem at once, each at the line and column to fix.
 
+mod cache;
+mod contexts;
+mod credential_args;
 mod duration;
 pub mod entitlement;
 mod error;
 mod graph;
+mod labels;
 mod network_host;
 mod parse;
+mod platform_args;
 mod raw;
 mod reference;
+mod secrets;
 mod suggest;
 mod validate;
+pub mod vars;
 
 #[cfg(test)]
 mod tests;
@@ -27,6 +34,7 @@ use crate::model::Platform;
 
 pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors};
+pub use vars::Vars;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Matrix {
@@ -38,12 +46,69 @@ pub struct Matrix {
     /// `None` means use buildx's current builder.
     pub builder: Option<BuilderConfig>,
     pub retry: RetryPolicy,
+    /// Secret ids to where their values come from; values are never kept here.
+    pub secrets: BTreeMap<String, SecretSource>,
+    pub cache: Option<CacheConfig>,
     /// Keyed by the platform as spelled in `project.platforms`.
     pub platform_routes: BTreeMap<Platform, PlatformRoute>,
     /// Action name to the keys bound to it.
     pub keys: BTreeMap<String, Vec<String>>,
     /// In file order.
     pub components: Vec<Component>,
+    /// Problems that do not stop a build, in file order.
+    #[serde(skip)]
+    pub warnings: Vec<ConfigError>,
+}
+
+/// Where a secret's value is read when a build needs it: only buildx and the masking of build
+/// output ever hold the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretSource {
+    /// An environment variable of the archgrid process, which the buildx child inherits.
+    Env(String),
+    /// Absolute, with `~` expanded.
+    File(PathBuf),
+}
+
+impl SecretSource {
+    /// The value, to mask it in build output.
+    pub fn read(&self) -> Result<String, String> {
+        match self {
+            SecretSource::Env(name) => {
+                std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
+            }
+            SecretSource::File(path) => std::fs::read(path)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .map_err(|e| format!("cannot read {}: {e}", path.display())),
+        }
+    }
+}
+
+/// `[cache]`: each cell reads and writes its own ref under `registry`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CacheConfig {
+    pub registry: String,
+    pub mode: CacheMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheMode {
+    /// Every intermediate step, so a dependent stage that changed still finds its earlier
+    /// steps.
+    Max,
+    /// Only the final image's layers.
+    Min,
+}
+
+impl CacheMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheMode::Max => "max",
+            CacheMode::Min => "min",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,6 +122,8 @@ pub struct Project {
     pub platforms: Vec<Platform>,
     /// Defaults to two builds per platform.
     pub concurrency: usize,
+    /// On every image; a component's own labels win.
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,6 +170,27 @@ pub struct Component {
     pub platforms: Vec<Platform>,
     pub target: Option<String>,
     pub depends_on: Vec<String>,
+    /// Ids from `[secrets]`.
+    pub secrets: Vec<String>,
+    /// As buildx takes them: `default`, or `id=/abs/key`.
+    pub ssh: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// Added to, or overriding, `args` on that platform only; keyed by the project's spelling.
+    pub platform_args: BTreeMap<Platform, BTreeMap<String, String>>,
+    /// Named build contexts: an absolute directory, or a `docker-image://`, `oci-layout://`
+    /// or URL source as written.
+    pub contexts: BTreeMap<String, String>,
+}
+
+impl Component {
+    /// `args` with this platform's `platform_args` over them.
+    pub fn args_for(&self, platform: &Platform) -> BTreeMap<String, String> {
+        let mut args = self.args.clone();
+        if let Some(extra) = self.platform_args.get(platform) {
+            args.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        args
+    }
 }
 
 impl Matrix {
@@ -118,15 +206,21 @@ impl Matrix {
     }
 
     /// `path` need not exist; it names the file in errors, and its directory
-    /// is where relative paths in `text` start.
+    /// is where relative paths in `text` start. Variables come from the environment and the
+    /// directory's `.env`.
     pub fn from_str(text: &str, path: &Path) -> Result<Matrix, ConfigErrors> {
+        let vars = Vars::from_process(&root_dir(path))?;
+        Matrix::from_str_with(text, path, &vars)
+    }
+
+    pub fn from_str_with(text: &str, path: &Path, vars: &Vars) -> Result<Matrix, ConfigErrors> {
         let mut errors = error::Collector::new(path, text);
-        let matrix = parse::parse(text, &mut errors)
-            .and_then(|raw| validate::build(raw, path, root_dir(path), &mut errors));
+        let matrix = parse::parse(text, vars, &mut errors)
+            .and_then(|raw| validate::build(raw, path, root_dir(path), vars, &mut errors));
         match (errors.finish(), matrix) {
             (Err(errors), _) => Err(errors),
-            (Ok(()), Some(matrix)) => Ok(matrix),
-            (Ok(()), None) => unreachable!("a matrix is only withheld after reporting why"),
+            (Ok(warnings), Some(matrix)) => Ok(Matrix { warnings, ..matrix }),
+            (Ok(_), None) => unreachable!("a matrix is only withheld after reporting why"),
         }
     }
 

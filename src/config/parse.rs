@@ -10,10 +10,11 @@ use toml::Spanned;
 use super::error::Collector;
 use super::raw::{self, RawMatrix, Schema};
 use super::suggest::closest;
+use super::vars::{expand_document, Vars};
 
 /// Returns `None` when the text is not valid TOML, since anything read from
 /// a partially parsed document would only produce misleading errors.
-pub(super) fn parse(text: &str, errors: &mut Collector<'_>) -> Option<RawMatrix> {
+pub(super) fn parse(text: &str, vars: &Vars, errors: &mut Collector<'_>) -> Option<RawMatrix> {
     let (root, mut syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
         syntax_errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
@@ -33,7 +34,9 @@ pub(super) fn parse(text: &str, errors: &mut Collector<'_>) -> Option<RawMatrix>
     }
 
     let mut raw = RawMatrix::default();
-    let root = root.into_inner();
+    let mut root = root.into_inner();
+    // Before any section is read, so every rule sees the values that will be used.
+    expand_document(&mut root, vars, text, errors);
     let top = known_keys(&root, &raw::TOP, raw::TOP.title, errors);
     let mut saw_project = false;
     let mut saw_component = false;
@@ -45,6 +48,8 @@ pub(super) fn parse(text: &str, errors: &mut Collector<'_>) -> Option<RawMatrix>
             }
             "builder" => raw.builder = section(value, &raw::BUILDER, "[builder]", errors),
             "retry" => raw.retry = section(value, &raw::RETRY, "[retry]", errors),
+            "secrets" => raw.secrets = secrets(value, errors),
+            "cache" => raw.cache = section(value, &raw::CACHE, "[cache]", errors),
             "platforms" => raw.routes = routes(value, errors),
             "keys" => keys(value, &mut raw, errors),
             "component" => {
@@ -216,6 +221,37 @@ fn routes(
         }
     }
     routes
+}
+
+fn secrets(
+    value: &Spanned<DeValue<'_>>,
+    errors: &mut Collector<'_>,
+) -> Vec<(raw::Text, raw::RawSecret)> {
+    let DeValue::Table(table) = value.get_ref() else {
+        errors.push(
+            value.span(),
+            "[secrets] must be a table of secret ids",
+            r#"name each secret and say where its value comes from, e.g. npm_token = { env = "NPM_TOKEN" }"#,
+        );
+        return Vec::new();
+    };
+    let mut secrets = Vec::new();
+    for (key, value) in table.iter() {
+        let id = key.get_ref().to_string();
+        let place = format!("secret {id:?}");
+        if !matches!(value.get_ref(), DeValue::Table(_)) {
+            errors.push(
+                value.span(),
+                format!("{place} must say where its value comes from"),
+                format!(r#"write {id} = {{ env = "VARIABLE" }} or {id} = {{ file = "~/path" }}"#),
+            );
+            continue;
+        }
+        if let Some(secret) = section(value, &raw::SECRET, &place, errors) {
+            secrets.push((Spanned::new(key.span(), id), secret));
+        }
+    }
+    secrets
 }
 
 fn keys(value: &Spanned<DeValue<'_>>, raw: &mut RawMatrix, errors: &mut Collector<'_>) {

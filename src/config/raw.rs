@@ -19,6 +19,8 @@ pub(super) struct RawProject {
     pub tags: Vec<Text>,
     pub platforms: TextList,
     pub concurrency: Option<Spanned<usize>>,
+    #[serde(default)]
+    pub labels: BTreeMap<Text, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +66,30 @@ pub(super) struct RawComponent {
     pub target: Option<String>,
     #[serde(default)]
     pub depends_on: Vec<Text>,
+    #[serde(default)]
+    pub secrets: Vec<Text>,
+    #[serde(default)]
+    pub ssh: Vec<Text>,
+    #[serde(default)]
+    pub labels: BTreeMap<Text, String>,
+    #[serde(default)]
+    pub platform_args: BTreeMap<Text, BTreeMap<Text, String>>,
+    #[serde(default)]
+    pub contexts: BTreeMap<Text, Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSecret {
+    pub env: Option<Text>,
+    pub file: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCache {
+    pub registry: Text,
+    pub mode: Option<Text>,
 }
 
 /// Everything that deserialized; sections that failed have already been
@@ -75,6 +101,9 @@ pub(super) struct RawMatrix {
     pub retry: Option<RawRetry>,
     /// Keys are still unparsed so a bad platform can be reported where it is.
     pub routes: Vec<(Text, RawRoute)>,
+    /// Secret ids with their spans, in file order.
+    pub secrets: Vec<(Text, RawSecret)>,
+    pub cache: Option<RawCache>,
     pub keys: BTreeMap<String, Vec<String>>,
     pub components: Vec<RawComponent>,
     /// Names of components that failed to deserialize, so that depending on
@@ -105,6 +134,8 @@ pub(super) const TOP: Schema = Schema {
         ("project", "[project]"),
         ("builder", "[builder]"),
         ("retry", "[retry]"),
+        ("secrets", "[secrets]"),
+        ("cache", "[cache]"),
         ("platforms", "[platforms.\"linux/arm64\"]"),
         ("keys", "[keys]"),
         ("component", "[[component]]"),
@@ -120,6 +151,10 @@ pub(super) const PROJECT: Schema = Schema {
         ("tags", r#"tags = ["latest"]"#),
         ("platforms", r#"platforms = ["linux/amd64", "linux/arm64"]"#),
         ("concurrency", "concurrency = 4"),
+        (
+            "labels",
+            r#"labels = { "org.opencontainers.image.vendor" = "Acme" }"#,
+        ),
     ],
 };
 
@@ -167,5 +202,35 @@ pub(super) const COMPONENT: Schema = Schema {
         ("platforms", r#"platforms = ["linux/amd64"]"#),
         ("target", r#"target = "runtime""#),
         ("depends_on", r#"depends_on = ["base"]"#),
+        ("secrets", r#"secrets = ["npm_token"]"#),
+        ("ssh", r#"ssh = ["default"]"#),
+        (
+            "labels",
+            r#"labels = { "org.opencontainers.image.description" = "API server" }"#,
+        ),
+        (
+            "platform_args",
+            r#"platform_args = { "linux/arm64" = { JOBS = "1" } }"#,
+        ),
+        (
+            "contexts",
+            r#"contexts = { docs = "../docs", tools = "docker-image://localhost:5000/tools:1" }"#,
+        ),
+    ],
+};
+
+pub(super) const SECRET: Schema = Schema {
+    title: "[secrets]",
+    keys: &[
+        ("env", r#"npm_token = { env = "NPM_TOKEN" }"#),
+        ("file", r#"netrc = { file = "~/.netrc" }"#),
+    ],
+};
+
+pub(super) const CACHE: Schema = Schema {
+    title: "[cache]",
+    keys: &[
+        ("registry", r#"registry = "localhost:5000/demo/cache""#),
+        ("mode", r#"mode = "max""#),
     ],
 };

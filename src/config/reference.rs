@@ -33,6 +33,42 @@ pub(super) fn check_registry(registry: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An image reference, `name[:tag][@digest]`, as `docker-image://` takes it.
+pub(super) fn check_image(image: &str) -> Result<(), String> {
+    let (name_tag, digest) = match image.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (image, None),
+    };
+    if let Some(digest) = digest {
+        let valid = digest
+            .strip_prefix("sha256:")
+            .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !valid {
+            return Err(format!(
+                "image {image:?} has an invalid digest {digest:?}; digests look like sha256:<64 hex digits>"
+            ));
+        }
+    }
+    // A colon after the last slash starts the tag; one before it is a registry's port.
+    let (name, tag) = match name_tag.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (name_tag, None),
+    };
+    if let Some(tag) = tag {
+        if !is_tag(tag) {
+            return Err(format!("image {image:?} has an invalid tag {tag:?}"));
+        }
+    }
+    // A bare host is not a repository: the last part must be a path component.
+    let repository = name.rsplit('/').next().unwrap_or_default();
+    if !is_path_component(repository) {
+        return Err(format!(
+            "image {image:?} needs a repository name of lowercase letters and digits"
+        ));
+    }
+    check_registry(name).map_err(|e| e.replacen("registry", "image", 1))
+}
+
 fn bad_component(registry: &str, component: &str) -> String {
     if component.is_empty() {
         format!("registry {registry:?} has an empty path component")
@@ -198,6 +234,27 @@ mod tests {
         for (bad, expected) in cases {
             let err = check_registry(bad).unwrap_err();
             assert!(err.contains(expected), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn images() {
+        for ok in [
+            "localhost:5000/tools:1",
+            "debian",
+            "library/debian:bookworm",
+            "ghcr.io/acme/tools@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert_eq!(check_image(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "Tools:1",
+            "localhost:5000/tools:bad tag",
+            "tools@sha256:abc",
+            "localhost:5000//tools",
+        ] {
+            assert!(check_image(bad).is_err(), "{bad}");
         }
     }
 

@@ -1,7 +1,7 @@
 //! Rules on values that deserialized fine but cannot be built with, and the
 //! conversion from the raw file to [`Matrix`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,9 +10,12 @@ use super::duration::parse_duration;
 use super::error::Collector;
 use super::graph::{self, Node};
 use super::raw::{RawBuilder, RawComponent, RawMatrix, RawProject, RawRetry, RawRoute, Text};
+use super::secrets::{self, Defined};
 use super::suggest::closest;
+use super::vars::Vars;
 use super::{
-    network_host, reference, BuilderConfig, Component, Matrix, PlatformRoute, Project, RetryPolicy,
+    cache, contexts, credential_args, labels, network_host, platform_args, reference,
+    BuilderConfig, Component, Matrix, PlatformRoute, Project, RetryPolicy,
 };
 use crate::model::Platform;
 
@@ -29,6 +32,7 @@ pub(super) fn build(
     raw: RawMatrix,
     path: &Path,
     root: PathBuf,
+    vars: &Vars,
     errors: &mut Collector<'_>,
 ) -> Option<Matrix> {
     let project = raw.project.map(|p| project(p, errors));
@@ -36,18 +40,35 @@ pub(super) fn build(
     let builder = raw.builder.map(|b| builder(b, errors));
     let retry = retry(raw.retry, errors);
     let platform_routes = routes(raw.routes, known, errors);
-    let (components, nodes) = components(raw.components, known, &root, errors);
+    let cache = raw.cache.map(|c| cache::build(c, errors));
+    let defined = secrets::table(raw.secrets, &root, vars, errors);
+    let env = Env {
+        root: &root,
+        vars,
+        secrets: &defined,
+    };
+    let (components, nodes) = components(raw.components, known, &env, errors);
     graph::check(&nodes, &raw.broken_components, errors);
     Some(Matrix {
         path: path.to_path_buf(),
-        root,
+        root: root.clone(),
         project: project?,
         builder,
         retry,
+        secrets: defined.into_iter().map(|(id, d)| (id, d.source)).collect(),
+        cache,
         platform_routes,
         keys: raw.keys,
         components,
+        warnings: Vec::new(),
     })
+}
+
+/// What checking a component needs besides the component.
+struct Env<'a> {
+    root: &'a Path,
+    vars: &'a Vars,
+    secrets: &'a BTreeMap<String, Defined>,
 }
 
 fn project(raw: RawProject, errors: &mut Collector<'_>) -> Project {
@@ -103,6 +124,7 @@ fn project(raw: RawProject, errors: &mut Collector<'_>) -> Project {
     };
 
     Project {
+        labels: labels::build(raw.labels, "[project]", errors),
         name: raw.name.into_inner(),
         registry: raw.registry.map(Text::into_inner),
         tag: raw.tag.into_inner(),
@@ -311,9 +333,11 @@ fn routes(
 fn components(
     raw: Vec<RawComponent>,
     known: Option<&[Platform]>,
-    root: &Path,
+    env: &Env<'_>,
     errors: &mut Collector<'_>,
 ) -> (Vec<Component>, Vec<Node>) {
+    let root = env.root;
+    let mut used_secrets = BTreeSet::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut components = Vec::new();
     let mut nodes = Vec::new();
@@ -348,6 +372,7 @@ fn components(
             } else if arg.get_ref().contains('=') {
                 "contains '='"
             } else {
+                credential_args::warn(arg, name, errors);
                 continue;
             };
             errors.push(
@@ -361,12 +386,30 @@ fn components(
         }
 
         let platforms = component_platforms(&raw, known, errors);
+        let secrets = secrets::uses(
+            &raw.secrets,
+            name,
+            env.secrets,
+            env.vars,
+            &mut used_secrets,
+            errors,
+        );
+        let ssh = secrets::ssh(&raw.ssh, name, root, env.vars, errors);
+        let place = format!("component {name:?}");
+        let labels = labels::build(raw.labels, &place, errors);
+        let platform_args = platform_args::build(raw.platform_args, name, &platforms, errors);
+        let contexts = contexts::build(&raw.contexts, name, &raw.depends_on, root, errors);
         nodes.push(Node {
             name: raw.name.clone(),
             platforms: platforms.clone(),
             depends_on: raw.depends_on.clone(),
         });
         components.push(Component {
+            secrets,
+            ssh,
+            labels,
+            platform_args,
+            contexts,
             name: raw.name.into_inner(),
             context,
             dockerfile,
@@ -380,6 +423,7 @@ fn components(
             depends_on: raw.depends_on.into_iter().map(Text::into_inner).collect(),
         });
     }
+    secrets::warn_unused(env.secrets, &used_secrets, errors);
     (components, nodes)
 }
 

@@ -58,6 +58,10 @@ pub fn run(prep: Prepared, runner: impl Runner) -> Result<Ending, Error> {
     let keymap = keys_file::load_keymap(&prep.matrix.keys, user_keys.as_deref())
         .map_err(|e| Error::Keys(e.to_string()))?;
     init_console_log();
+    // Printed before the console too, but the alternate screen hides that.
+    for warning in &prep.matrix.warnings {
+        tracing::warn!("{warning}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

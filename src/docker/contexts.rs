@@ -11,9 +11,11 @@ use crate::plan::Facts;
 
 /// What the planner needs to know about this host. The contexts come from the CLI's own
 /// configuration; no daemon is asked.
-pub fn plan_facts() -> Facts {
+/// `dir` is the matrix's directory, where git is asked for the source labels.
+pub fn plan_facts(dir: &std::path::Path) -> Facts {
     Facts {
         docker_contexts: list(),
+        source: crate::plan::Source::discover(dir),
     }
 }
 

@@ -270,9 +270,13 @@ impl Probes {
 }
 
 async fn probes(matrix: &Matrix, builders: &[BuilderFacts]) -> Probes {
-    let plan_facts = tokio::task::spawn_blocking(crate::docker::contexts::plan_facts)
-        .await
-        .unwrap_or_default();
+    // Probes need to know where cells run, not what they are labelled with.
+    let plan_facts = tokio::task::spawn_blocking(|| crate::plan::Facts {
+        docker_contexts: crate::docker::contexts::list(),
+        ..Default::default()
+    })
+    .await
+    .unwrap_or_default();
     let sites = probe::sites(matrix, &plan_facts);
     let host_network = bridge::unused(matrix);
     let facts_of = |site: &probe::Site| builders.iter().find(|f| f.name == site.builder);

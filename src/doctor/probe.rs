@@ -280,6 +280,7 @@ mod tests {
         let matrix = Matrix::from_str(text, &dir.path().join("matrix.toml")).unwrap();
         let facts = Facts {
             docker_contexts: ["lab2".to_string()].into(),
+            ..Default::default()
         };
         let got = sites(&matrix, &facts);
         assert_eq!(

@@ -1,17 +1,21 @@
 //! Matrix → cells (component × platform), each with the exact argv of its buildx child.
 
+mod source;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::config::Matrix;
+use crate::config::{Matrix, SecretSource};
 use crate::model::text::docker_command_line;
 use crate::model::Platform;
 
 /// Where archgrid keeps its state, logs and metadata files, beside the matrix file.
 pub const STATE_DIR: &str = ".archgrid";
+
+pub use source::{public_url, Source};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
@@ -67,6 +71,8 @@ impl fmt::Display for CellLabel<'_> {
 pub struct Facts {
     /// Names of the docker contexts the CLI knows.
     pub docker_contexts: BTreeSet<String>,
+    /// The repository and commit the matrix is in, for the OCI labels.
+    pub source: Source,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -133,7 +139,7 @@ impl Plan {
             }
         }
         for i in 0..cells.len() {
-            cells[i].argv = build_argv(matrix, &cells, i);
+            cells[i].argv = build_argv(matrix, facts, &cells, i);
         }
         compute_chains(&mut cells);
         let order = start_order(&cells);
@@ -223,7 +229,7 @@ fn image_ref(matrix: &Matrix, component: &str, arch: &str) -> String {
     }
 }
 
-fn build_argv(matrix: &Matrix, cells: &[Cell], i: usize) -> Vec<String> {
+fn build_argv(matrix: &Matrix, facts: &Facts, cells: &[Cell], i: usize) -> Vec<String> {
     let cell = &cells[i];
     let comp = matrix
         .component(&cell.component)
@@ -237,7 +243,7 @@ fn build_argv(matrix: &Matrix, cells: &[Cell], i: usize) -> Vec<String> {
     flag("--platform", cell.platform.to_string());
     flag("--file", cell.dockerfile.display().to_string());
     flag("--tag", cell.image.clone());
-    for (key, value) in &comp.args {
+    for (key, value) in &comp.args_for(&cell.platform) {
         flag("--build-arg", format!("{key}={value}"));
     }
     if let Some(target) = &comp.target {
@@ -248,6 +254,28 @@ fn build_argv(matrix: &Matrix, cells: &[Cell], i: usize) -> Vec<String> {
         flag(
             "--build-context",
             format!("{}=docker-image://{}", dep.component, dep.image),
+        );
+    }
+    for (name, source) in &comp.contexts {
+        flag("--build-context", format!("{name}={source}"));
+    }
+    for id in &comp.secrets {
+        if let Some(source) = matrix.secrets.get(id) {
+            flag("--secret", secret_spec(id, source));
+        }
+    }
+    for ssh in &comp.ssh {
+        flag("--ssh", ssh.clone());
+    }
+    for (key, value) in labels(matrix, facts, &cell.component) {
+        flag("--label", format!("{key}={value}"));
+    }
+    if let Some(cache) = &matrix.cache {
+        let reference = cache_ref(&cache.registry, &cell.component, &cell.platform);
+        flag(CACHE_FROM, format!("type=registry,ref={reference}"));
+        flag(
+            "--cache-to",
+            format!("type=registry,ref={reference},mode={}", cache.mode.as_str()),
         );
     }
     flag("--metadata-file", cell.metadata_file.display().to_string());
@@ -272,6 +300,69 @@ fn build_argv(matrix: &Matrix, cells: &[Cell], i: usize) -> Vec<String> {
     );
     argv.push(cell.context.display().to_string());
     argv
+}
+
+/// The flag that imports a registry cache; `--no-cache` drops it too, so nothing is reused.
+pub const CACHE_FROM: &str = "--cache-from";
+
+/// The argv for a build that must not reuse anything: `--no-cache`, and no cache import.
+pub fn without_cache(argv: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(argv.len() + 1);
+    let mut args = argv.iter();
+    while let Some(arg) = args.next() {
+        if arg == CACHE_FROM {
+            args.next();
+            continue;
+        }
+        out.push(arg.clone());
+    }
+    // Before the context, which is always last.
+    let at = out.len().saturating_sub(1);
+    out.insert(at, "--no-cache".into());
+    out
+}
+
+/// One ref per cell: cells that shared a ref would overwrite each other's cache, and the last
+/// platform to finish would win.
+pub fn cache_ref(registry: &str, component: &str, platform: &Platform) -> String {
+    format!("{registry}/{component}:cache-{}", platform.arch_tag())
+}
+
+/// How buildx reads the value: from its own environment, which it inherits, or from a file.
+/// The value itself is never in the argv.
+fn secret_spec(id: &str, source: &SecretSource) -> String {
+    match source {
+        SecretSource::Env(name) => format!("id={id},env={name}"),
+        SecretSource::File(path) => {
+            let src = format!("src={}", path.display());
+            // buildx reads the spec as CSV: a path with a comma or quote must be one field.
+            if src.contains([',', '"']) {
+                format!("id={id},\"{}\"", src.replace('"', "\"\""))
+            } else {
+                format!("id={id},{src}")
+            }
+        }
+    }
+}
+
+/// The standard OCI labels, then the project's, then the component's: later ones win. Nothing
+/// here changes from one build to the next, so an unchanged cell stays green.
+pub fn labels(matrix: &Matrix, facts: &Facts, component: &str) -> BTreeMap<String, String> {
+    const OCI: &str = "org.opencontainers.image";
+    let mut labels = BTreeMap::new();
+    labels.insert(format!("{OCI}.title"), component.to_string());
+    labels.insert(format!("{OCI}.version"), matrix.project.tag.clone());
+    if let Some(url) = &facts.source.url {
+        labels.insert(format!("{OCI}.source"), url.clone());
+    }
+    if let Some(revision) = &facts.source.revision {
+        labels.insert(format!("{OCI}.revision"), revision.clone());
+    }
+    labels.extend(matrix.project.labels.clone());
+    if let Some(comp) = matrix.component(component) {
+        labels.extend(comp.labels.clone());
+    }
+    labels
 }
 
 /// Options before `buildx` for a child on a docker context. A context is chosen with
@@ -328,3 +419,6 @@ fn start_order(cells: &[Cell]) -> Vec<usize> {
     }
     order
 }
+
+#[cfg(test)]
+mod tests;

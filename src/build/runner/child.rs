@@ -126,11 +126,11 @@ impl BuildxRunner {
         }
         let _ = std::fs::remove_file(&cell.metadata_file);
         let mut log = LogFile::open(&cell.log_file, attempt)?;
-        let mut argv = cell.argv.clone();
-        if opts.no_cache {
-            let at = argv.len() - 1;
-            argv.insert(at, "--no-cache".into());
-        }
+        let argv = if opts.no_cache {
+            crate::plan::without_cache(&cell.argv)
+        } else {
+            cell.argv.clone()
+        };
         log.line(&format!(
             "$ docker {}",
             shell_words(argv.iter().map(String::as_str))

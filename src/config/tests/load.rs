@@ -75,6 +75,7 @@ fn full_example_parses_with_every_value() {
                 platform("linux/arm/v7")
             ],
             concurrency: 6,
+            labels: Default::default(),
         }
     );
     assert_eq!(

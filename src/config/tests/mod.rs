@@ -3,7 +3,9 @@
 //! and hint, since those are what tell a person where and how to fix the file.
 
 mod builder;
+mod cache_labels;
 mod components;
+mod contexts;
 mod graph;
 mod load;
 mod network_host;
@@ -12,6 +14,8 @@ mod project;
 mod report;
 mod retry;
 mod routes;
+mod secrets;
+mod variables;
 
 use std::fs;
 use std::path::PathBuf;
@@ -21,12 +25,15 @@ use super::*;
 /// A temporary project directory with `base/Dockerfile` and `app/Dockerfile`.
 struct Fixture {
     dir: tempfile::TempDir,
+    /// The whole environment the matrix sees: tests do not depend on the one they run in.
+    vars: Vars,
 }
 
 impl Fixture {
     fn new() -> Self {
         let fixture = Fixture {
             dir: tempfile::tempdir().unwrap(),
+            vars: Vars::default(),
         };
         fixture.image("base");
         fixture.image("app");
@@ -48,7 +55,25 @@ impl Fixture {
     }
 
     fn parse(&self, text: &str) -> Result<Matrix, ConfigErrors> {
-        Matrix::from_str(text, &self.matrix_path())
+        Matrix::from_str_with(text, &self.matrix_path(), &self.vars)
+    }
+
+    fn env(mut self, env: &[(&str, &str)], dotenv: &[(&str, &str)]) -> Self {
+        let own = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        self.vars = Vars::new(own(env), own(dotenv));
+        self
+    }
+
+    fn file(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+        path
     }
 
     fn ok(&self, text: &str) -> Matrix {
