@@ -499,3 +499,23 @@ fn only_a_green_record_for_the_same_key_is_skipped() {
         expect(&ALL, &["solo@linux/amd64", "solo@linux/arm64"])
     );
 }
+
+#[test]
+fn a_changed_file_in_a_named_context_rebuilds_the_components_that_name_it() {
+    let dir = project();
+    write(dir.path(), "shared/notes.txt", "notes v1\n");
+    edit(
+        dir.path(),
+        "matrix.toml",
+        "context = \"solo\"\n",
+        "context = \"solo\"\ncontexts = { shared = \"shared\" }\n",
+    );
+    let mut first = prepared(dir.path());
+    record_green(&mut first);
+    assert_eq!(starts(&prepared(dir.path())), expect(&ALL, &[]));
+    edit(dir.path(), "shared/notes.txt", "v1", "v2");
+    assert_eq!(
+        starts(&prepared(dir.path())),
+        expect(&ALL, &["solo@linux/amd64", "solo@linux/arm64"])
+    );
+}

@@ -217,6 +217,9 @@ async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Resul
         .await
         .map_err(|e| eyre!(e))?;
     pre.notes.iter().for_each(|n| eprintln!("note: {n}"));
+    crate::docker::cache_export::check(&prep.matrix, &prep.plan)
+        .await
+        .map_err(|e| eyre!(e))?;
     for block in prep.refuse_blocked_columns().await {
         if headless {
             println!("{} is blocked: {}", block.platform, block.reason);

@@ -3,6 +3,7 @@
 pub mod builder;
 pub mod builder_facts;
 pub mod buildx;
+pub mod cache_export;
 pub mod command;
 pub mod container;
 pub mod contexts;

@@ -25,6 +25,13 @@ pub fn input_keys(plan: &Plan) -> Vec<String> {
             h.update([0]);
         }
         h.update(ctx.as_bytes());
+        // Named contexts that are directories go into the image like the main context does.
+        for dir in local_contexts(&cell.argv) {
+            let hash = context_hashes
+                .entry(dir.clone())
+                .or_insert_with(|| hash_tree(&dir));
+            h.update(hash.as_bytes());
+        }
         h.update(std::fs::read(&cell.dockerfile).unwrap_or_default());
         for &dep in &cell.deps {
             h.update(keys[dep].as_bytes());
@@ -32,6 +39,17 @@ pub fn input_keys(plan: &Plan) -> Vec<String> {
         keys.push(hex(&h.finalize()));
     }
     keys
+}
+
+/// The directories passed as `--build-context NAME=/dir`; images and URLs are named by the
+/// argv itself.
+fn local_contexts(argv: &[String]) -> Vec<PathBuf> {
+    argv.windows(2)
+        .filter(|w| w[0] == "--build-context")
+        .filter_map(|w| w[1].split_once('=').map(|(_, v)| v))
+        .filter(|v| v.starts_with('/'))
+        .map(PathBuf::from)
+        .collect()
 }
 
 /// Content hash of a build context: relative paths, kinds, exec bits and bytes, in sorted order.
