@@ -428,7 +428,7 @@ fn exported_tarballs_load_back_with_their_architecture() {
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(
         out.stderr
-            .contains("--platform linux/s390x is not a platform of this matrix"),
+            .contains("--platform linux/s390x: not a platform of this project"),
         "{}",
         out.all()
     );

@@ -99,6 +99,7 @@ fn edit(root: &Path, path: &str, from: &str, to: &str) {
 fn select(only: &[&str]) -> Selection {
     Selection {
         only: only.iter().map(|s| s.to_string()).collect(),
+        platforms: vec![],
         force: false,
         no_cache: false,
     }
@@ -237,6 +238,7 @@ fn an_unchanged_matrix_skips_every_cell() {
         &Facts::default(),
         &Selection {
             only: vec![],
+            platforms: vec![],
             force: true,
             no_cache: false,
         },

@@ -17,6 +17,9 @@ use crate::plan::{Facts, Plan};
 pub struct Selection {
     /// `COMPONENT[@PLATFORM]` filters; empty means every cell.
     pub only: Vec<String>,
+    /// `--platform` entries as typed (`linux/arm64`, `arm64`, `armv7`, comma lists); empty means
+    /// every platform. [`Plan::choose_platforms`] resolves them.
+    pub platforms: Vec<String>,
     /// Rebuild cells that are green for the same inputs.
     pub force: bool,
     /// Build without BuildKit's cache (implies `force`).
@@ -31,11 +34,12 @@ pub struct Prepared {
     pub settings: Settings,
 }
 
-/// `only` narrows the run to those cells and their dependencies; `force` rebuilds green cells.
+/// `only` and `platforms` narrow the run to those cells and their dependencies; `force`
+/// rebuilds green cells.
 pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prepared, String> {
     let (only, force) = (&select.only, select.force || select.no_cache);
     let plan = Plan::new(&matrix, facts);
-    let selected = plan.select(only)?;
+    let selected = plan.select(only, &select.platforms)?;
     let keys = input_keys(&plan);
     let mut state = StateStore::load(&plan.state_dir);
     state.set_keys(&plan, &keys);

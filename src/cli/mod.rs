@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod builder;
+mod completions;
 pub mod doctor;
 pub mod exit;
 mod outage_lines;
@@ -43,6 +44,18 @@ pub struct SelectArgs {
     /// Build only COMPONENT[@PLATFORM] (repeatable) and what it depends on.
     #[arg(long, global = true, value_name = "COMPONENT[@PLATFORM]")]
     pub only: Vec<String>,
+    /// Only these platforms' columns: linux/arm64, arm64 or armv7 (repeatable, comma-separated).
+    ///
+    /// Name each as in the matrix (linux/arm64), without its os (arm64, arm/v7) or by its image
+    /// tag (armv7). A build, like the console, runs only those cells and what they depend on;
+    /// plan shows only them; publish makes lists of only those platforms; verify checks only
+    /// their entries; export writes only their images.
+    #[arg(
+        long = "platform",
+        global = true,
+        value_name = "PLATFORM[,PLATFORM...]"
+    )]
+    pub platforms: Vec<String>,
     /// Rebuild cells that are green for the same inputs.
     #[arg(long, global = true)]
     pub force: bool,
@@ -73,6 +86,9 @@ pub enum Cmd {
         action: BuilderCmd,
     },
     /// Create each component's manifest list from its green cells' digests, then verify it.
+    ///
+    /// With --platform the lists hold only those platforms' images, which must be green, and
+    /// replace what the tags held before.
     Publish {
         /// Publish only this component; only its own cells need to be green.
         #[arg(long)]
@@ -82,18 +98,24 @@ pub enum Cmd {
         allow_partial: bool,
     },
     /// Check that each list in the registry holds exactly the grid's platforms and digests.
+    ///
+    /// With --platform only those platforms' entries are checked; the others' are neither
+    /// required nor reported.
     Verify {
         /// Check only this component's lists.
         #[arg(long)]
         component: Option<String>,
     },
     /// Write DIR/{arch}/{component}_{tag}.tar for every green cell, and DIR/index.json.
-    Export {
-        dir: PathBuf,
-        /// Only this platform (repeatable).
-        #[arg(long, value_name = "PLATFORM")]
-        platform: Vec<crate::model::Platform>,
-    },
+    ///
+    /// With --platform only those platforms' cells are written.
+    Export { dir: PathBuf },
+    /// Print the completion script for SHELL; needs no matrix file.
+    ///
+    /// bash: `archgrid completions bash > ~/.local/share/bash-completion/completions/archgrid`;
+    /// zsh: into a directory on $fpath as `_archgrid`; fish: into
+    /// ~/.config/fish/completions/archgrid.fish.
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +137,7 @@ impl From<&SelectArgs> for Selection {
     fn from(args: &SelectArgs) -> Selection {
         Selection {
             only: args.only.clone(),
+            platforms: args.platforms.clone(),
             force: args.force,
             no_cache: args.no_cache,
         }
@@ -147,6 +170,10 @@ pub(crate) fn hint(e: impl std::fmt::Display, what_to_do: &str) -> color_eyre::R
 }
 
 fn run(cli: Cli) -> color_eyre::Result<i32> {
+    // Completions describe the command line, not a project: they must work where no matrix is.
+    if let Some(Cmd::Completions { shell }) = cli.command {
+        return Ok(completions::print(shell));
+    }
     let matrix = match Matrix::load(&cli.matrix) {
         Ok(m) => m,
         Err(errors) => {
@@ -165,14 +192,18 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             Some(run_lock::hold(&matrix)?)
         }
         // Read-only: verify only reads state.json and the registry.
-        Some(Cmd::Plan { .. } | Cmd::Doctor { .. } | Cmd::Builder { .. } | Cmd::Verify { .. }) => {
-            None
-        }
+        Some(
+            Cmd::Plan { .. }
+            | Cmd::Doctor { .. }
+            | Cmd::Builder { .. }
+            | Cmd::Verify { .. }
+            | Cmd::Completions { .. },
+        ) => None,
     };
     Ok(match cli.command {
         Some(Cmd::Plan { json }) => {
             let facts = crate::docker::contexts::plan_facts(&matrix.root);
-            plan::run(&matrix, &facts, &select.only, json)?
+            plan::run(&matrix, &facts, &select, json)?
         }
         Some(Cmd::Doctor { json }) => doctor::run(&matrix, json),
         Some(Cmd::Builder {
@@ -184,9 +215,10 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         Some(Cmd::Publish {
             component,
             allow_partial,
-        }) => publish::publish(matrix, component, allow_partial)?,
-        Some(Cmd::Verify { component }) => publish::verify(matrix, component)?,
-        Some(Cmd::Export { dir, platform }) => publish::export(matrix, dir, platform)?,
+        }) => publish::publish(matrix, component, allow_partial, &select.platforms)?,
+        Some(Cmd::Verify { component }) => publish::verify(matrix, component, &select.platforms)?,
+        Some(Cmd::Export { dir }) => publish::export(matrix, dir, &select.platforms)?,
+        Some(Cmd::Completions { shell }) => completions::print(shell),
         Some(Cmd::Build) => run_build(matrix, &select, true)?,
         // The console needs a terminal; without one (a pipe, CI) the headless build is the
         // only thing that can work.

@@ -4,13 +4,26 @@ use std::io::Write;
 
 use color_eyre::eyre::eyre;
 
+use crate::build::prepare::Selection;
 use crate::config::Matrix;
 use crate::model::text::relative_to;
+use crate::model::Platform;
 use crate::plan::{Facts, Plan};
 
-pub fn run(matrix: &Matrix, facts: &Facts, only: &[String], json: bool) -> color_eyre::Result<i32> {
+pub fn run(
+    matrix: &Matrix,
+    facts: &Facts,
+    select: &Selection,
+    json: bool,
+) -> color_eyre::Result<i32> {
     let plan = Plan::new(matrix, facts);
-    let selected = plan.select(only).map_err(|e| eyre!(e))?;
+    let selected = plan
+        .select(&select.only, &select.platforms)
+        .map_err(|e| eyre!(e))?;
+    let chosen = plan
+        .choose_platforms(&select.platforms)
+        .map_err(|e| eyre!(e))?;
+    let names = |list: &[Platform]| list.iter().map(|p| p.to_string()).collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();
     if json {
         let cells: Vec<_> = plan
@@ -35,7 +48,9 @@ pub fn run(matrix: &Matrix, facts: &Facts, only: &[String], json: bool) -> color
             "project": plan.project,
             "tag": plan.tag,
             "registry": plan.registry,
-            "platforms": plan.platforms.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            "platforms": names(&plan.platforms),
+            // What --platform chose; the project's platforms when it was not given.
+            "selected_platforms": names(if chosen.is_empty() { &plan.platforms } else { &chosen }),
             "cells": cells,
         });
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("json"));
@@ -54,6 +69,20 @@ pub fn run(matrix: &Matrix, facts: &Facts, only: &[String], json: bool) -> color
             .map(|r| format!("pushed to {r}"))
             .unwrap_or_else(|| "loaded into the local engine".into())
     );
+    if !chosen.is_empty() {
+        let left_out: Vec<Platform> = plan
+            .platforms
+            .iter()
+            .filter(|p| !chosen.contains(p))
+            .cloned()
+            .collect();
+        let _ = write!(out, "only {} (--platform)", names(&chosen).join(", "));
+        let _ = if left_out.is_empty() {
+            writeln!(out)
+        } else {
+            writeln!(out, "; leaves out {}", names(&left_out).join(", "))
+        };
+    }
     for (n, &i) in plan
         .order
         .iter()

@@ -23,17 +23,21 @@ use crate::publish::retry::{retried_words, Retried, RetryNote};
 use crate::publish::verify::{self, ListReport, VerifyProgress};
 use crate::publish::{list_words, NotGreen, WhyNotGreen};
 
+/// `platforms` are `--platform` entries: the lists hold only those platforms' images.
 pub fn publish(
     matrix: Matrix,
     component: Option<String>,
     allow_partial: bool,
+    platforms: &[String],
 ) -> color_eyre::Result<i32> {
     let extra_tags = matrix.project.tags.clone();
     let policy = matrix.retry.clone();
     let prep = load(matrix)?;
+    let chosen = choose(&prep, platforms)?;
     let opts = PublishOptions {
         component,
         allow_partial,
+        platforms: chosen.clone(),
     };
     let lists = match create::plan_publish(&prep.plan, &prep.initial, &extra_tags, &opts) {
         Ok(lists) => lists,
@@ -51,6 +55,20 @@ pub fn publish(
         plural(tags.len()),
         tags.join(", ")
     );
+    for name in prep.plan.components.iter().filter(|c| {
+        !chosen.is_empty()
+            && opts
+                .component
+                .as_deref()
+                .is_none_or(|only| only == c.as_str())
+            && !lists.iter().any(|l| &l.component == *c)
+    }) {
+        let _ = writeln!(
+            out,
+            "[{name}] skipped: not built for {}",
+            platform_words(&chosen)
+        );
+    }
     for list in &lists {
         let label = format!("[{}]", list.component);
         if list.sources.is_empty() {
@@ -80,6 +98,14 @@ pub fn publish(
                 missing_words(&prep, &list.missing)
             );
         }
+        let left_out = left_out(&prep, &list.component, &chosen);
+        if !left_out.is_empty() {
+            let _ = writeln!(
+                out,
+                "{label} partial: leaves out {} (not chosen with --platform)",
+                platform_words(&left_out)
+            );
+        }
     }
     let _ = out.flush();
     let results = runtime().block_on(async {
@@ -101,6 +127,17 @@ pub fn publish(
         .map(|r| r.component.clone())
         .collect();
     let partial = results.iter().any(|r| r.partial());
+    let published_left_out: Vec<Platform> = prep
+        .plan
+        .platforms
+        .iter()
+        .filter(|p| {
+            results.iter().any(|r| {
+                r.outcome != Outcome::Skipped && left_out(&prep, &r.component, &chosen).contains(p)
+            })
+        })
+        .cloned()
+        .collect();
     let mut summary = if pushed == 0 && unchanged > 0 && failed.is_empty() {
         format!("nothing to push: the registry already serves all {unchanged} lists (no-op)")
     } else {
@@ -113,8 +150,18 @@ pub fn publish(
             failed.join(", ")
         ));
     }
+    let mut partial_words = Vec::new();
     if partial {
-        summary.push_str("; result: partial (some platforms are missing, see above)");
+        partial_words.push("some platforms are missing, see above".to_string());
+    }
+    if !published_left_out.is_empty() {
+        partial_words.push(format!(
+            "the lists leave out {}, not chosen with --platform",
+            platform_words(&published_left_out)
+        ));
+    }
+    if !partial_words.is_empty() {
+        summary.push_str(&format!("; result: partial ({})", partial_words.join("; ")));
     }
     println!("{summary}");
     Ok(if failed.is_empty() {
@@ -222,10 +269,16 @@ fn print_retried(out: &mut dyn Write, component: &str, retries: &[Retried]) {
     }
 }
 
-pub fn verify(matrix: Matrix, component: Option<String>) -> color_eyre::Result<i32> {
+/// `platforms` are `--platform` entries: only those platforms' entries are checked.
+pub fn verify(
+    matrix: Matrix,
+    component: Option<String>,
+    platforms: &[String],
+) -> color_eyre::Result<i32> {
     let extra_tags = matrix.project.tags.clone();
     let policy = matrix.retry.clone();
     let prep = load(matrix)?;
+    let chosen = choose(&prep, platforms)?;
     let Some(registry) = prep.plan.registry.clone() else {
         bail!("{}", Refusal::NoRegistry);
     };
@@ -247,9 +300,31 @@ pub fn verify(matrix: Matrix, component: Option<String>) -> color_eyre::Result<i
         &registry,
         &extra_tags,
         component.as_deref(),
+        &chosen,
     );
+    if lists.is_empty() && !chosen.is_empty() {
+        bail!(
+            "{}",
+            Refusal::NotBuiltFor {
+                component,
+                platforms: chosen,
+            }
+        );
+    }
     for list in &mut lists {
         explain(&prep, &mut list.unknown);
+    }
+    if !chosen.is_empty() {
+        let unchecked = not_chosen(&prep, &chosen);
+        if unchecked.is_empty() {
+            println!("checking {} (--platform)", platform_words(&chosen));
+        } else {
+            println!(
+                "checking {} only (--platform); entries for {} are not checked",
+                platform_words(&chosen),
+                platform_words(&unchecked)
+            );
+        }
     }
     let reports = runtime().block_on(async {
         check_buildx().await?;
@@ -270,7 +345,12 @@ pub fn verify(matrix: Matrix, component: Option<String>) -> color_eyre::Result<i
         Ok::<_, color_eyre::Report>(verify::verify(&lists, &policy, &mut progress).await)
     })?;
     let ok = reports.iter().filter(|r| r.ok()).count();
-    println!("verify: {ok} of {} lists match the grid", reports.len());
+    let on = if chosen.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", platform_words(&chosen))
+    };
+    println!("verify: {ok} of {} lists match the grid{on}", reports.len());
     Ok(if ok == reports.len() {
         EXIT_GREEN
     } else {
@@ -306,11 +386,12 @@ fn print_report(out: &mut dyn Write, report: &ListReport) {
     }
 }
 
-pub fn export(matrix: Matrix, dir: PathBuf, platforms: Vec<Platform>) -> color_eyre::Result<i32> {
+/// `platforms` are `--platform` entries: only those platforms' cells are written.
+pub fn export(matrix: Matrix, dir: PathBuf, platforms: &[String]) -> color_eyre::Result<i32> {
     let prep = load(matrix)?;
     let opts = ExportOptions {
         dir: dir.clone(),
-        platforms,
+        platforms: choose(&prep, platforms)?,
     };
     let mut plan = export::plan_export(&prep.plan, &prep.initial, &opts).map_err(|e| eyre!(e))?;
     explain(&prep, &mut plan.missing);
@@ -396,6 +477,43 @@ fn load(matrix: Matrix) -> color_eyre::Result<Prepared> {
     prepare(matrix, &facts, &Selection::default()).map_err(|e| eyre!(e))
 }
 
+/// The project platforms `--platform` entries name; a name that fits none, or several, is a
+/// usage error.
+fn choose(prep: &Prepared, platforms: &[String]) -> color_eyre::Result<Vec<Platform>> {
+    prep.plan.choose_platforms(platforms).map_err(|e| eyre!(e))
+}
+
+/// The project's platforms `chosen` leaves out; none when nothing was chosen.
+fn not_chosen(prep: &Prepared, chosen: &[Platform]) -> Vec<Platform> {
+    if chosen.is_empty() {
+        return Vec::new();
+    }
+    prep.plan
+        .platforms
+        .iter()
+        .filter(|p| !chosen.contains(p))
+        .cloned()
+        .collect()
+}
+
+/// The platforms `component` is built for that `chosen` leaves out of its lists.
+fn left_out(prep: &Prepared, component: &str, chosen: &[Platform]) -> Vec<Platform> {
+    not_chosen(prep, chosen)
+        .into_iter()
+        .filter(|p| {
+            prep.plan
+                .cells
+                .iter()
+                .any(|c| c.component == component && &c.platform == p)
+        })
+        .collect()
+}
+
+fn platform_words(platforms: &[Platform]) -> String {
+    let names: Vec<String> = platforms.iter().map(Platform::to_string).collect();
+    names.join(", ")
+}
+
 fn refuse(prep: &Prepared, refusal: Refusal) -> color_eyre::Result<i32> {
     let refusal = match refusal {
         Refusal::NotGreen(mut list) => {
@@ -414,13 +532,15 @@ fn refuse(prep: &Prepared, refusal: Refusal) -> color_eyre::Result<i32> {
             eprintln!("error: {refusal}");
             eprintln!(
                 "  hint: run `archgrid build` until these cells are green; `--component NAME` \
-                 publishes one component whose own cells are green, `--allow-partial` publishes \
-                 what is green"
+                 publishes one component whose own cells are green, `--platform LIST` only \
+                 those platforms' cells, `--allow-partial` what is green"
             );
             eprintln!("nothing was pushed");
             Ok(EXIT_FAILED)
         }
-        Refusal::NoRegistry | Refusal::UnknownComponent { .. } => bail!("{refusal}"),
+        Refusal::NoRegistry | Refusal::UnknownComponent { .. } | Refusal::NotBuiltFor { .. } => {
+            bail!("{refusal}")
+        }
     }
 }
 

@@ -82,7 +82,7 @@ impl fmt::Display for RecordedStatus {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellStatus {
-    /// Outside the `--only` selection.
+    /// Outside the `--only` and `--platform` selection.
     NotSelected,
     Queued,
     /// A dependency failed, was canceled or is itself blocked; the cell never starts.

@@ -12,6 +12,10 @@ use crate::config::{Matrix, SecretSource};
 use crate::model::text::docker_command_line;
 use crate::model::Platform;
 
+mod platform_choice;
+
+pub use platform_choice::{choose_platforms, PlatformChoiceError};
+
 /// Where archgrid keeps its state, logs and metadata files, beside the matrix file.
 pub const STATE_DIR: &str = ".archgrid";
 
@@ -161,10 +165,42 @@ impl Plan {
             .find(|c| c.component == component && c.platform.same_as(platform))
     }
 
-    /// Cells named by `--only COMPONENT[@PLATFORM]` filters, plus everything they depend on.
-    pub fn select(&self, filters: &[String]) -> Result<BTreeSet<usize>, String> {
+    /// Cells of the platforms `--platform` entries name (every platform without any) that
+    /// `--only COMPONENT[@PLATFORM]` filters name (every cell without any), plus everything
+    /// they depend on. Dependencies share their dependent's platform, so they are chosen too.
+    pub fn select(
+        &self,
+        filters: &[String],
+        platforms: &[String],
+    ) -> Result<BTreeSet<usize>, String> {
+        let chosen = self
+            .choose_platforms(platforms)
+            .map_err(|e| e.to_string())?;
+        let in_chosen =
+            |c: &Cell| chosen.is_empty() || chosen.iter().any(|p| p.same_as(&c.platform));
+        let chosen_words = || {
+            let names: Vec<String> = chosen.iter().map(Platform::to_string).collect();
+            names.join(", ")
+        };
         if filters.is_empty() {
-            return Ok((0..self.cells.len()).collect());
+            let selected: BTreeSet<usize> = self
+                .cells
+                .iter()
+                .filter(|c| in_chosen(c))
+                .map(|c| c.index)
+                .collect();
+            if selected.is_empty() && !chosen.is_empty() {
+                let those = if chosen.len() == 1 {
+                    "that platform"
+                } else {
+                    "those platforms"
+                };
+                return Err(format!(
+                    "--platform {}: no component is built for {those}",
+                    chosen_words()
+                ));
+            }
+            return Ok(selected);
         }
         let mut wanted = Vec::new();
         for filter in filters {
@@ -181,17 +217,23 @@ impl Plan {
                     self.components.join(", ")
                 ));
             }
-            let before = wanted.len();
-            wanted.extend(
-                self.cells
-                    .iter()
-                    .filter(|c| c.component == component)
-                    .filter(|c| platform.as_ref().is_none_or(|p| c.platform.same_as(p)))
-                    .map(|c| c.index),
-            );
-            if wanted.len() == before {
+            let named: Vec<&Cell> = self
+                .cells
+                .iter()
+                .filter(|c| c.component == component)
+                .filter(|c| platform.as_ref().is_none_or(|p| c.platform.same_as(p)))
+                .collect();
+            if named.is_empty() {
                 return Err(format!(
                     "--only {filter}: {component} is not built for that platform"
+                ));
+            }
+            let before = wanted.len();
+            wanted.extend(named.iter().filter(|c| in_chosen(c)).map(|c| c.index));
+            if wanted.len() == before {
+                return Err(format!(
+                    "--only {filter}: none of its cells is on a platform --platform chose ({})",
+                    chosen_words()
                 ));
             }
         }

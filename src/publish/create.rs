@@ -27,6 +27,8 @@ pub struct PublishOptions {
     /// Publish each component from the cells that are green and say what is missing. Meant for
     /// the headless command only.
     pub allow_partial: bool,
+    /// Only these platforms' cells go into the lists (`--platform`); empty means every platform.
+    pub platforms: Vec<Platform>,
 }
 
 /// One list to create: what a confirmation shows before anything is pushed.
@@ -75,6 +77,7 @@ impl ListPlan {
             reference: reference.to_string(),
             entries: self.entries(),
             unknown: Vec::new(),
+            ignored: Vec::new(),
         }
     }
 
@@ -98,6 +101,11 @@ pub enum Refusal {
     NotGreen(Vec<NotGreen>),
     /// `allow_partial`, and still not one green cell.
     NothingGreen(Vec<NotGreen>),
+    /// The component (or, without one, every component) has no cell on the chosen platforms.
+    NotBuiltFor {
+        component: Option<String>,
+        platforms: Vec<Platform>,
+    },
 }
 
 impl fmt::Display for Refusal {
@@ -131,6 +139,16 @@ impl fmt::Display for Refusal {
                     cells(list)
                 )
             }
+            Refusal::NotBuiltFor {
+                component,
+                platforms,
+            } => {
+                let platforms: Vec<String> = platforms.iter().map(Platform::to_string).collect();
+                match component {
+                    Some(name) => write!(f, "{name} is not built for {}", platforms.join(", ")),
+                    None => write!(f, "no component is built for {}", platforms.join(", ")),
+                }
+            }
         }
     }
 }
@@ -154,7 +172,17 @@ pub fn plan_publish(
         }
     }
     let wanted = |c: &str| opts.component.as_deref().is_none_or(|only| only == c);
-    let (green, not_green) = cell_images(plan, statuses, |c| wanted(&c.component));
+    let chosen =
+        |p: &Platform| opts.platforms.is_empty() || opts.platforms.iter().any(|c| c.same_as(p));
+    let (green, not_green) = cell_images(plan, statuses, |c| {
+        wanted(&c.component) && chosen(&c.platform)
+    });
+    if green.is_empty() && not_green.is_empty() {
+        return Err(Refusal::NotBuiltFor {
+            component: opts.component.clone(),
+            platforms: opts.platforms.clone(),
+        });
+    }
     if !not_green.is_empty() && !opts.allow_partial {
         return Err(Refusal::NotGreen(not_green));
     }
@@ -162,10 +190,16 @@ pub fn plan_publish(
         return Err(Refusal::NothingGreen(not_green));
     }
     let tags: Vec<&String> = std::iter::once(&plan.tag).chain(extra_tags).collect();
+    // A component with no cell on the chosen platforms has no list to make.
+    let has_chosen_cell = |name: &str| {
+        plan.cells
+            .iter()
+            .any(|c| c.component == name && chosen(&c.platform))
+    };
     Ok(plan
         .components
         .iter()
-        .filter(|c| wanted(c))
+        .filter(|c| wanted(c) && has_chosen_cell(c))
         .map(|component| ListPlan {
             component: component.clone(),
             targets: tags
@@ -404,5 +438,111 @@ fn held_before(ran: &Ran, entries: &[(Platform, Option<String>)]) -> Result<Befo
         Ok(Before::Different(
             found.into_iter().map(|(_, d)| d).collect(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Matrix;
+    use crate::plan::Facts;
+
+    /// base and app on both columns, docs on amd64 only.
+    fn plan() -> (tempfile::TempDir, Plan) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let text = r#"
+[project]
+name = "p"
+registry = "localhost:5000/p"
+tag = "v1"
+platforms = ["linux/amd64", "linux/arm64"]
+
+[[component]]
+name = "base"
+context = "."
+
+[[component]]
+name = "app"
+context = "."
+depends_on = ["base"]
+
+[[component]]
+name = "docs"
+context = "."
+platforms = ["linux/amd64"]
+"#;
+        let matrix = Matrix::from_str(text, &dir.path().join("matrix.toml")).unwrap();
+        (dir, Plan::new(&matrix, &Facts::default()))
+    }
+
+    /// Green with a digest on arm64, never built on amd64.
+    fn arm64_green(plan: &Plan) -> Vec<CellStatus> {
+        plan.cells
+            .iter()
+            .map(|c| match c.platform.arch.as_str() {
+                "arm64" => CellStatus::UpToDate {
+                    digest: Some(format!("sha256:{}", c.component)),
+                },
+                _ => CellStatus::Queued,
+            })
+            .collect()
+    }
+
+    fn only(platforms: &[&str]) -> PublishOptions {
+        PublishOptions {
+            platforms: platforms.iter().map(|p| p.parse().unwrap()).collect(),
+            ..PublishOptions::default()
+        }
+    }
+
+    #[test]
+    fn chosen_platforms_make_lists_of_only_their_cells() {
+        let (_dir, plan) = plan();
+        let lists = plan_publish(&plan, &arm64_green(&plan), &[], &only(&["linux/arm64"])).unwrap();
+        let made: Vec<(&str, Vec<String>)> = lists
+            .iter()
+            .map(|l| {
+                let sources = l.sources.iter().map(CellImage::id).collect();
+                (l.component.as_str(), sources)
+            })
+            .collect();
+        // docs has no arm64 cell, so no list.
+        assert_eq!(
+            made,
+            [
+                ("base", vec!["base@linux/arm64".to_string()]),
+                ("app", vec!["app@linux/arm64".to_string()]),
+            ]
+        );
+        assert!(lists.iter().all(|l| l.missing.is_empty()));
+    }
+
+    #[test]
+    fn chosen_cells_must_be_green() {
+        let (_dir, plan) = plan();
+        let mut statuses = arm64_green(&plan);
+        let app = plan.find("app", &"linux/arm64".parse().unwrap()).unwrap();
+        statuses[app.index] = CellStatus::Queued;
+        let refusal = plan_publish(&plan, &statuses, &[], &only(&["linux/arm64"])).unwrap_err();
+        let Refusal::NotGreen(list) = refusal else {
+            panic!("{refusal}");
+        };
+        let ids: Vec<&str> = list.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["app@linux/arm64"]);
+        // Without --platform every amd64 cell is in the way too.
+        let refusal = plan_publish(&plan, &statuses, &[], &only(&[])).unwrap_err();
+        assert!(matches!(refusal, Refusal::NotGreen(list) if list.len() == 4));
+    }
+
+    #[test]
+    fn a_component_not_built_for_the_chosen_platforms_is_refused() {
+        let (_dir, plan) = plan();
+        let opts = PublishOptions {
+            component: Some("docs".into()),
+            ..only(&["linux/arm64"])
+        };
+        let refusal = plan_publish(&plan, &arm64_green(&plan), &[], &opts).unwrap_err();
+        assert_eq!(refusal.to_string(), "docs is not built for linux/arm64");
     }
 }

@@ -28,6 +28,24 @@ pub struct Expected {
     pub entries: Vec<(Platform, Option<String>)>,
     /// Cells whose digest is unknown, so their entries cannot be checked.
     pub unknown: Vec<NotGreen>,
+    /// Platforms of the component that `--platform` left out: their entries are neither
+    /// required nor reported as unexpected.
+    pub ignored: Vec<Platform>,
+}
+
+impl Expected {
+    /// [`compare`] with this list's entries; an entry of a platform `ignored` holds is no
+    /// difference.
+    pub fn compare(&self, raw: &str) -> (Vec<(Option<Platform>, String)>, Vec<Difference>) {
+        let (found, mut differences) = compare(raw, &self.entries);
+        differences.retain(|d| match d {
+            Difference::Unexpected {
+                platform: Some(p), ..
+            } => !self.ignored.iter().any(|i| i.same_as(p)),
+            _ => true,
+        });
+        (found, differences)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -197,24 +215,36 @@ pub fn compare(
 
 /// What each component's lists must hold: one entry per platform of the component, with the
 /// green cell's digest. `component` narrows it to one; `None` means every component.
+/// `platforms` narrows the entries to those platforms, and leaves out components built for
+/// none of them; empty means every platform.
 pub fn expected_lists(
     plan: &Plan,
     statuses: &[CellStatus],
     registry: &str,
     extra_tags: &[String],
     component: Option<&str>,
+    platforms: &[Platform],
 ) -> Vec<Expected> {
+    let chosen = |p: &Platform| platforms.is_empty() || platforms.iter().any(|c| c.same_as(p));
     let mut out = Vec::new();
     for name in plan
         .components
         .iter()
         .filter(|c| component.is_none_or(|only| only == c.as_str()))
     {
-        let (green, not_green) = cell_images(plan, statuses, |c| &c.component == name);
+        let (green, not_green) = cell_images(plan, statuses, |c| {
+            &c.component == name && chosen(&c.platform)
+        });
+        let ignored: Vec<Platform> = plan
+            .cells
+            .iter()
+            .filter(|c| &c.component == name && !chosen(&c.platform))
+            .map(|c| c.platform.clone())
+            .collect();
         let entries: Vec<(Platform, Option<String>)> = plan
             .cells
             .iter()
-            .filter(|c| &c.component == name)
+            .filter(|c| &c.component == name && chosen(&c.platform))
             .map(|c| {
                 let digest = green
                     .iter()
@@ -223,12 +253,16 @@ pub fn expected_lists(
                 (c.platform.clone(), digest)
             })
             .collect();
+        if entries.is_empty() {
+            continue;
+        }
         for tag in std::iter::once(&plan.tag).chain(extra_tags) {
             out.push(Expected {
                 component: name.clone(),
                 reference: list_reference(registry, name, tag),
                 entries: entries.clone(),
                 unknown: not_green.clone(),
+                ignored: ignored.clone(),
             });
         }
     }
@@ -249,7 +283,7 @@ pub async fn check(
         .collect();
     let (ran, retries) = docker_retrying(&argv, INSPECT_LIMIT, policy, notes).await;
     let (found, mut differences) = match ran {
-        Ok(ran) if ran.success => compare(&ran.stdout, &expected.entries),
+        Ok(ran) if ran.success => expected.compare(&ran.stdout),
         Ok(ran) if ran.not_found() => (Vec::new(), vec![Difference::NotFound]),
         Ok(ran) => (Vec::new(), vec![Difference::Unreadable(ran.error_text())]),
         Err(e) => (Vec::new(), vec![Difference::Unreadable(e)]),
@@ -427,6 +461,29 @@ mod tests {
             ],
         );
         assert_eq!(diffs, []);
+    }
+
+    #[test]
+    fn platforms_left_out_are_neither_required_nor_unexpected() {
+        let mut expected = Expected {
+            component: "app".into(),
+            reference: "localhost:5000/demo/app:v1".into(),
+            entries: want(&[("linux/amd64", CELL_AMD64)]),
+            unknown: Vec::new(),
+            ignored: Vec::new(),
+        };
+        let raw = sample("inspect-raw-cell-v1.json");
+        assert_eq!(
+            expected.compare(&raw).1,
+            [Difference::Unexpected {
+                platform: Some(p("linux/arm64")),
+                digest: CELL_ARM64.into()
+            }]
+        );
+        expected.ignored = vec![p("linux/arm64/v8")];
+        let (found, diffs) = expected.compare(&raw);
+        assert_eq!(diffs, []);
+        assert_eq!(found.len(), 2);
     }
 
     #[test]

@@ -186,7 +186,7 @@ fn retry(app: &mut App, no_cache: bool) -> Vec<Effect> {
         CellStatus::NotSelected => {
             app.say(
                 Level::Warn,
-                format!("{id} is not part of this run (see --only)"),
+                format!("{id} is not part of this run (see --only and --platform)"),
             );
             Vec::new()
         }

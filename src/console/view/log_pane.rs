@@ -72,7 +72,7 @@ fn empty_hint(app: &App, cell: usize) -> String {
     let id = app.cell_id(cell);
     let retry = app.keymap.label(Action::Retry, false);
     match app.status_of(cell) {
-        CellStatus::NotSelected => format!("{id} is not part of this run (see --only)."),
+        CellStatus::NotSelected => format!("{id} is not part of this run (see --only and --platform)."),
         CellStatus::UpToDate { .. } => {
             format!("{id} is up to date: its inputs match the last green build, so it was not rebuilt. {retry} rebuilds it.")
         }
