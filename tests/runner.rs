@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use archgrid::build::runner::{AttemptOutcome, BuildEvent, BuildxRunner, RunOpts, Runner};
+use archgrid::model::redact::Redactor;
 use archgrid::model::FailureClass;
 use archgrid::plan::Cell;
 use tokio::sync::{mpsc, watch};
@@ -50,7 +51,11 @@ exit {code}
 /// A runner whose `docker` is the stand-in replaying the named reference sample.
 fn fake_runner(dir: &Path, sample: &str, code: i32, hang: bool, grace: Duration) -> BuildxRunner {
     let docker = fake_docker(dir, &format!("{REFERENCE}/{sample}"), code, hang);
-    BuildxRunner { docker, grace }
+    BuildxRunner {
+        docker,
+        grace,
+        ..BuildxRunner::default()
+    }
 }
 
 fn cell(dir: &Path, argv: Vec<String>) -> Arc<Cell> {
@@ -276,6 +281,7 @@ async fn a_missing_docker_program_is_a_failure_naming_the_cell() {
     let runner = BuildxRunner {
         docker: dir.path().join("no-such-docker"),
         grace: Duration::from_secs(1),
+        ..BuildxRunner::default()
     };
     let (outcome, _) = run(
         runner,
@@ -331,4 +337,124 @@ async fn the_log_file_has_what_arrived_while_the_build_still_runs() {
         "while the build ran, the log held only:\n{seen}\n--- the whole log:\n{whole}"
     );
     assert!(steps_whole > steps_seen, "{whole}");
+}
+
+const SECRET: &str = "npm_S3cr3tT0k\u{e9}n";
+const NETRC: &str = "machine registry.example\nlogin ci\npassword netrc-Pa55w0rd\n";
+
+/// A rawjson stream in which a step prints the secret in two log messages, split inside the
+/// value, and the netrc password on stderr; the step's name, a warning, its error and the
+/// trailer name the secret too.
+fn leaking_stream() -> (String, String) {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+    let (head, tail) = SECRET.split_at(7);
+    let step = format!("[2/2] RUN echo {SECRET} && cat /run/secrets/netrc >&2 && exit 1");
+    let object = |value: serde_json::Value| format!("{value}\n");
+    let log = |stream: i32, text: &str| {
+        object(
+            serde_json::json!({"logs": [{"vertex": "sha256:bb", "stream": stream, "data": STANDARD.encode(text)}]}),
+        )
+    };
+    let error =
+        format!("process \"/bin/sh -c echo {SECRET}\" did not complete successfully: exit code: 1");
+    let stream = [
+        object(serde_json::json!({"vertexes": [{"digest": "sha256:aa", "name": "[internal] load build definition from Dockerfile", "started": "t0", "completed": "t1"}]})),
+        object(serde_json::json!({"vertexes": [{"digest": "sha256:bb", "name": step, "started": "t2"}]})),
+        log(1, &format!("token: {head}")),
+        log(1, &format!("{tail}!\n")),
+        log(2, "password netrc-Pa55w0rd\n"),
+        object(serde_json::json!({"warnings": [{"vertex": "sha256:bb", "level": 1, "short": STANDARD.encode(format!("SecretsUsedInArgOrEnv: {SECRET}\n"))}]})),
+        object(serde_json::json!({"vertexes": [{"digest": "sha256:bb", "name": step, "started": "t2", "completed": "t3", "error": error}]})),
+    ]
+    .concat();
+    let trailer = format!(
+        "Dockerfile:3\n--------------------\n   3 | >>> RUN echo {SECRET}\n--------------------\nERROR: failed to solve: {error}\n"
+    );
+    (stream, trailer)
+}
+
+/// A `docker` stand-in that writes its stderr and stdout in pieces split inside the secret,
+/// pausing between them so that each piece is a read of its own.
+fn leaking_docker(dir: &Path) -> PathBuf {
+    let (stream, trailer) = leaking_stream();
+    let full = format!("{stream}{trailer}");
+    let cut = full.rfind(SECRET).unwrap() + 5;
+    let out = format!("stdout says {SECRET}\nand {SECRET}");
+    let out_cut = out.find(SECRET).unwrap() + 3;
+    let pieces = [
+        ("err1", &full[..cut]),
+        ("out1", &out[..out_cut]),
+        ("err2", &full[cut..]),
+        ("out2", &out[out_cut..]),
+    ];
+    let mut body = String::from("#!/bin/bash\n");
+    for (name, text) in pieces {
+        let file = dir.join(name);
+        std::fs::write(&file, text).unwrap();
+        let to = if name.starts_with("err") { ">&2" } else { "" };
+        body.push_str(&format!("cat '{}' {to}\nsleep 0.2\n", file.display()));
+    }
+    body.push_str("exit 1\n");
+    let script = dir.join("docker");
+    std::fs::write(&script, body).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+#[tokio::test]
+async fn secret_values_are_masked_in_events_log_and_failure_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let runner = BuildxRunner {
+        docker: leaking_docker(dir.path()),
+        grace: Duration::from_secs(2),
+        redactor: Arc::new(Redactor::new([SECRET.to_string(), NETRC.to_string()])),
+    };
+    let mut argv = argv_for(dir.path());
+    argv.insert(2, format!("TOKEN={SECRET}"));
+    argv.insert(2, "--build-arg".into());
+    let (outcome, events) = run(runner, cell(dir.path(), argv), RunOpts::default(), None).await;
+    let leaks = |text: &str| text.contains("S3cr3t") || text.contains("Pa55w0rd");
+
+    let text = match outcome {
+        AttemptOutcome::Failed { text, .. } => text,
+        other => panic!("{other:?}"),
+    };
+    assert!(!leaks(&text), "{text}");
+    assert!(text.contains(">>> RUN echo ***\n"), "{text}");
+    assert!(
+        text.contains("ERROR: failed to solve: process \"/bin/sh -c echo ***\""),
+        "{text}"
+    );
+
+    let shown = format!("{events:#?}");
+    assert!(!leaks(&shown), "{shown}");
+    let step = "[2/2] RUN echo *** && cat /run/secrets/netrc >&2 && exit 1";
+    let lines: Vec<(&str, &str)> = events
+        .iter()
+        .filter_map(|e| match e {
+            BuildEvent::Log { step, line, .. } => Some((step.as_str(), line.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines, [(step, "token: ***!"), (step, "***")]);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, BuildEvent::Steps(s) if s.current.as_deref() == Some(step))));
+    assert!(events.contains(&BuildEvent::Warning("SecretsUsedInArgOrEnv: ***".into())));
+    assert!(events.iter().any(|e| matches!(e, BuildEvent::StepError { step: s, error } if s == step && error.contains("echo ***"))));
+
+    let log = std::fs::read_to_string(dir.path().join("logs/app-arm64.log")).unwrap();
+    assert!(!leaks(&log), "{log}");
+    for expected in [
+        "--build-arg 'TOKEN=***'",
+        &format!("#2 {step}"),
+        "token: ***!",
+        "stdout says ***\nand ***",
+        "WARNING: SecretsUsedInArgOrEnv: ***",
+        "ERROR: failed to solve: process",
+    ] {
+        assert!(log.contains(expected), "{expected:?} not in\n{log}");
+    }
 }

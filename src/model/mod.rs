@@ -1,9 +1,10 @@
 //! The words every layer shares, with no I/O: platforms, cell statuses, attempt outcomes,
-//! failure classes, and the text helpers that show them.
+//! failure classes, and the text helpers that show them or mask secrets in them.
 
 pub mod clock;
 pub mod infra;
 pub mod platform;
+pub mod redact;
 pub mod sanitize;
 pub mod status;
 pub mod text;

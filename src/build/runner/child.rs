@@ -14,10 +14,12 @@ use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
 use super::classify::{classify, classify_step, is_canceled, Classification};
+use super::masking::{mask_event, MaskedStdout};
 use super::progress::{BuildEvent, ProgressTracker, StepSummary};
 use super::rawjson::RawJsonDecoder;
 use crate::build::outage::{self, Resource};
 use crate::build::wait::sleep_until;
+use crate::model::redact::Redactor;
 use crate::model::text::shell_words;
 use crate::plan::Cell;
 
@@ -68,6 +70,12 @@ pub struct BuildxRunner {
     pub docker: PathBuf,
     /// How long a canceled build gets between SIGINT and SIGKILL of its process group.
     pub grace: Duration,
+    /// The build secrets' values, masked in everything the child prints. Build output
+    /// reaches the rest of archgrid only through this runner: the cell's log file it writes,
+    /// the events it sends to the front ends, and the failure text it returns, from which the
+    /// scheduler takes state.json's text and reason and the front ends their messages.
+    /// So masking here, before any of those, is the one place needed.
+    pub redactor: Arc<Redactor>,
 }
 
 impl Default for BuildxRunner {
@@ -75,6 +83,7 @@ impl Default for BuildxRunner {
         BuildxRunner {
             docker: PathBuf::from("docker"),
             grace: Duration::from_secs(5),
+            redactor: Arc::default(),
         }
     }
 }
@@ -94,6 +103,7 @@ impl Runner for BuildxRunner {
                 Ok(outcome) => outcome,
                 Err(err) => {
                     let text = format!("could not run docker buildx for {}: {err}", cell.id());
+                    let text = this.redactor.redact(&text).into_owned();
                     AttemptOutcome::Failed {
                         classification: classify(&text),
                         text,
@@ -131,10 +141,10 @@ impl BuildxRunner {
         } else {
             cell.argv.clone()
         };
-        log.line(&format!(
-            "$ docker {}",
-            shell_words(argv.iter().map(String::as_str))
-        ))?;
+        // Secrets reach buildx by name, never in argv; masking the line anyway keeps a value
+        // also given as a build argument out of the log.
+        let command = format!("$ docker {}", shell_words(argv.iter().map(String::as_str)));
+        log.line(&self.redactor.redact(&command))?;
 
         let mut cmd = Command::new(&self.docker);
         cmd.args(&argv)
@@ -150,7 +160,8 @@ impl BuildxRunner {
         let mut stderr = child.stderr.take().expect("piped stderr");
 
         let mut decoder = RawJsonDecoder::new();
-        let mut tracker = ProgressTracker::new();
+        let mut tracker = ProgressTracker::cutting_around(self.redactor.clone());
+        let mut stdout_lines = MaskedStdout::new(self.redactor.clone());
         let mut seen = FailureFacts::default();
         let mut out_buf = [0u8; 8192];
         let mut err_buf = vec![0u8; 64 * 1024];
@@ -166,17 +177,19 @@ impl BuildxRunner {
                     let n = n?;
                     if n == 0 { err_open = false; continue; }
                     for status in decoder.push(&err_buf[..n]) {
-                        for ev in tracker.apply(&status) {
-                            handle_event(&ev, &mut log, &mut seen)?;
-                            let _ = events.send(ev).await;
-                        }
+                        let out = tracker.apply(&status);
+                        self.pass_on(out, &mut log, &mut seen, &events).await?;
                     }
                     log.flush()?;
                 }
                 n = stdout.read(&mut out_buf), if out_open => {
                     let n = n?;
-                    if n == 0 { out_open = false; continue; }
-                    log.raw(&out_buf[..n])?;
+                    if n == 0 {
+                        out_open = false;
+                        log.raw(&stdout_lines.finish())?;
+                        continue;
+                    }
+                    log.raw(&stdout_lines.push(&out_buf[..n]))?;
                     log.flush()?;
                 }
                 changed = cancel.changed(), if !canceled => {
@@ -195,15 +208,13 @@ impl BuildxRunner {
         let status = child.wait().await?;
         let (rest, trailer) = decoder.finish();
         for status in rest {
-            for ev in tracker.apply(&status) {
-                handle_event(&ev, &mut log, &mut seen)?;
-                let _ = events.send(ev).await;
-            }
+            let out = tracker.apply(&status);
+            self.pass_on(out, &mut log, &mut seen, &events).await?;
         }
-        for ev in tracker.finish() {
-            handle_event(&ev, &mut log, &mut seen)?;
-            let _ = events.send(ev).await;
-        }
+        let out = tracker.finish();
+        self.pass_on(out, &mut log, &mut seen, &events).await?;
+        // Whole, so a value split between two reads of the pipe is masked too.
+        let trailer = self.redactor.redact(&trailer).into_owned();
         if !trailer.is_empty() {
             log.line(&trailer)?;
         }
@@ -216,7 +227,10 @@ impl BuildxRunner {
                 cached: all_cached(&summary),
             });
         }
+        // Its parts are masked already; joined, they could complete a value whose lines are
+        // each too short to be masked on their own.
         let text = failure_text(&trailer, &seen.errors, status.code());
+        let text = self.redactor.redact(&text).into_owned();
         if canceled || is_canceled(&text) {
             return Ok(AttemptOutcome::Canceled);
         }
@@ -225,6 +239,23 @@ impl BuildxRunner {
             text,
             exit_code: status.code(),
         })
+    }
+
+    /// The one way events leave the runner: each is masked before the log file, the failure
+    /// facts or the front ends see it.
+    async fn pass_on(
+        &self,
+        out: Vec<BuildEvent>,
+        log: &mut LogFile,
+        seen: &mut FailureFacts,
+        events: &mpsc::Sender<BuildEvent>,
+    ) -> std::io::Result<()> {
+        for mut ev in out {
+            mask_event(&mut ev, &self.redactor);
+            handle_event(&ev, log, seen)?;
+            let _ = events.send(ev).await;
+        }
+        Ok(())
     }
 }
 

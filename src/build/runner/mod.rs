@@ -1,7 +1,9 @@
-//! One buildx child per cell: spawn, progress, failure text and classification.
+//! One buildx child per cell: spawn, progress, secrets masked, failure text and
+//! classification.
 
 pub mod child;
 pub mod classify;
+pub mod masking;
 pub mod progress;
 pub mod rawjson;
 

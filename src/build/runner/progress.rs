@@ -1,11 +1,13 @@
 //! Turns the SolveStatus stream of one build into the events a grid cell shows.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::build::runner::rawjson::{SolveStatus, Vertex};
+use crate::model::redact::Redactor;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BuildEvent {
@@ -63,11 +65,23 @@ pub struct ProgressTracker {
     /// the final flush is deterministic.
     partial: Vec<((String, i32), Vec<u8>)>,
     summary: StepSummary,
+    /// Only consulted where an endless line is cut; see [`ProgressTracker::cutting_around`].
+    secrets: Arc<Redactor>,
 }
 
 impl ProgressTracker {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A tracker that cuts an endless line only where no secret value is split. The events
+    /// are not masked here but by whoever passes them on, one line at a time; a value cut
+    /// in two would be masked in neither part.
+    pub fn cutting_around(secrets: Arc<Redactor>) -> Self {
+        ProgressTracker {
+            secrets,
+            ..Self::default()
+        }
     }
 
     /// Events in this order: for each vertex, its flushed output and its error; then the
@@ -195,7 +209,12 @@ impl ProgressTracker {
         }
         pending.drain(..start);
         if pending.len() > MAX_PENDING_LINE {
-            let cut = complete_utf8_len(&pending);
+            let whole_chars = complete_utf8_len(&pending);
+            let cut = match self.secrets.safe_cut(&pending) {
+                // One run of values as long as the limit: memory bound wins.
+                0 => whole_chars,
+                cut => cut.min(whole_chars),
+            };
             out.push(self.log_event(vertex, stream, &pending[..cut]));
             pending.drain(..cut);
         }
@@ -577,6 +596,23 @@ mod tests {
             .all(|(_, _, l)| l.len() <= MAX_PENDING_LINE + 333));
         let joined: String = lines.iter().map(|(_, _, l)| *l).collect();
         assert_eq!(joined, text);
+    }
+
+    #[test]
+    fn an_endless_line_is_not_cut_inside_a_secret() {
+        let secrets = Arc::new(Redactor::new(["s3cr3t-\u{e9}-value".to_string()]));
+        let mut t = ProgressTracker::cutting_around(secrets.clone());
+        // The 19-byte period puts a value across the limit at one offset after another.
+        let text = "s3cr3t-\u{e9}-value \u{e9}x".repeat(20_000);
+        let mut events = Vec::new();
+        for chunk in text.as_bytes().chunks(1000) {
+            events.extend(t.apply(&log("v", 1, chunk)));
+        }
+        events.extend(t.finish());
+        let lines = logs(&events);
+        assert!(lines.len() > 1);
+        let masked: String = lines.iter().map(|(_, _, l)| secrets.redact(l)).collect();
+        assert_eq!(masked, "*** \u{e9}x".repeat(20_000));
     }
 
     #[test]
