@@ -9,6 +9,7 @@ use super::scheduler::Settings;
 use super::state::{input_keys, StateStore};
 use crate::config::Matrix;
 use crate::docker::routes::{self, RouteBlock};
+use crate::model::redact::Redactor;
 use crate::model::CellStatus;
 use crate::plan::{Facts, Plan};
 
@@ -28,6 +29,8 @@ pub struct Selection {
 
 pub struct Prepared {
     pub matrix: Matrix,
+    /// Masks the values of the secrets the selected cells use, in everything builds print.
+    pub redactor: Arc<Redactor>,
     pub plan: Arc<Plan>,
     pub initial: Vec<CellStatus>,
     pub state: StateStore,
@@ -74,7 +77,9 @@ pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prep
         retry: matrix.retry.clone(),
         no_cache: select.no_cache,
     };
+    let redactor = Arc::new(secret_values(&matrix)?);
     Ok(Prepared {
+        redactor,
         plan: Arc::new(plan),
         initial,
         state,
@@ -91,4 +96,18 @@ impl Prepared {
         routes::refuse(&self.plan, &mut self.initial, &blocked);
         blocked
     }
+}
+
+/// The values of every secret a component uses, read now so that build output can be masked.
+/// Loading the matrix checked they are there; one gone since is an error before anything runs.
+fn secret_values(matrix: &Matrix) -> Result<Redactor, String> {
+    let mut values = Vec::new();
+    for id in matrix.components.iter().flat_map(|c| &c.secrets) {
+        let Some(source) = matrix.secrets.get(id) else {
+            continue;
+        };
+        let value = source.read().map_err(|e| format!("secret {id:?}: {e}"))?;
+        values.push(value);
+    }
+    Ok(Redactor::new(values))
 }

@@ -264,13 +264,17 @@ fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::
     let facts = crate::docker::contexts::plan_facts(&matrix.root);
     let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
     let prep = runtime().block_on(ready_to_build(prep, headless))?;
+    let runner = BuildxRunner {
+        redactor: prep.redactor.clone(),
+        ..BuildxRunner::default()
+    };
     if headless {
         Ok(runtime().block_on(async move {
             let mut out = std::io::stdout();
-            build::run(prep, BuildxRunner::default(), &mut out).await
+            build::run(prep, runner, &mut out).await
         }))
     } else {
-        match crate::console::run(prep, BuildxRunner::default()) {
+        match crate::console::run(prep, runner) {
             Ok(ending) => Ok(exit::of_console(ending)),
             Err(crate::console::Error::Keys(e)) => Err(eyre!("key bindings:\n{e}")),
             Err(crate::console::Error::Start(e)) => {

@@ -6,6 +6,7 @@
 mod cache;
 mod contexts;
 mod credential_args;
+mod dotenv;
 mod duration;
 pub mod entitlement;
 mod error;

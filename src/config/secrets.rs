@@ -10,6 +10,7 @@ use super::raw::{RawSecret, Text};
 use super::suggest::closest;
 use super::vars::{expand_home, Vars};
 use super::SecretSource;
+use crate::model::redact::{too_short, MIN_MASKED};
 
 /// The socket of the ssh agent that `--ssh default` forwards.
 const SSH_AGENT: &str = "SSH_AUTH_SOCK";
@@ -136,9 +137,22 @@ pub(super) fn uses(
                 format!("component {component:?} uses secret {id:?}, but {problem}"),
                 hint,
             );
+        } else if value_now(&def.source, vars).is_some_and(|v| too_short(v.trim())) {
+            errors.warn(
+                r.span(),
+                format!("secret {id:?} is shorter than {MIN_MASKED} characters, so build output that prints it is not masked"),
+                "a real credential is longer; masking very short values would hide ordinary output",
+            );
         }
     }
     ids
+}
+
+fn value_now(source: &SecretSource, vars: &Vars) -> Option<String> {
+    match source {
+        SecretSource::Env(name) => vars.env(name).map(str::to_string),
+        SecretSource::File(path) => std::fs::read_to_string(path).ok(),
+    }
 }
 
 fn missing_value(

@@ -29,7 +29,7 @@ impl Vars {
         let env = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect();
-        let dotenv = read_dotenv(&root.join(DOTENV))?;
+        let dotenv = read_dotenv(&root.join(DOTENV), &env)?;
         Ok(Vars { env, dotenv })
     }
 
@@ -60,42 +60,32 @@ impl Vars {
     }
 }
 
-fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
-    let iter = match dotenvy::from_path_iter(path) {
-        Ok(iter) => iter,
-        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(BTreeMap::new())
+fn read_dotenv(
+    path: &Path,
+    env: &HashMap<String, String>,
+) -> Result<BTreeMap<String, String>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => {
+            return Err(ConfigError {
+                file: path.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read {DOTENV}: {e}"),
+                hint: Some("make it readable UTF-8 text, or remove it".to_string()),
+            })
         }
-        Err(e) => return Err(dotenv_error(path, &e)),
     };
-    let mut vars = BTreeMap::new();
-    for item in iter {
-        let (key, value) = item.map_err(|e| dotenv_error(path, &e))?;
-        vars.insert(key, value);
-    }
-    Ok(vars)
-}
-
-fn dotenv_error(path: &Path, e: &dotenvy::Error) -> ConfigError {
-    let (message, line) = match e {
-        dotenvy::Error::LineParse(line, _) => (format!("cannot parse the line {line:?}"), line),
-        other => (other.to_string(), &String::new()),
-    };
-    // dotenvy names the bad line's text; its number is where that text first appears.
-    let number = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .position(|l| !line.is_empty() && l.contains(line.as_str()))
-        })
-        .map_or(0, |n| n + 1);
-    ConfigError {
+    super::dotenv::parse(&text, env).map_err(|(line, column, message)| ConfigError {
         file: path.to_path_buf(),
-        line: number,
-        column: usize::from(number > 0),
-        message: format!("{message} in {DOTENV}"),
-        hint: Some("write one NAME=value per line, as docker compose reads .env files".to_string()),
-    }
+        line,
+        column,
+        message,
+        hint: Some(
+            "write one NAME=value per line, as docker compose reads .env files; quote a value with \" or '".to_string(),
+        ),
+    })
 }
 
 /// Why a string could not be expanded, and the text in the source to point at.
@@ -348,7 +338,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join(DOTENV),
-            "# release settings\nTAG=v1.2.3\nQUOTED=\"two words\"\nexport EXPORTED=yes\n\n",
+            "# release settings\nTAG=v1.2.3\nQUOTED=\"two words\"\nexport EXPORTED=yes\nBARE=two words\n",
         )
         .unwrap();
         let vars = Vars::from_process(dir.path()).unwrap();
@@ -358,6 +348,10 @@ mod tests {
             Some("two words")
         );
         assert_eq!(vars.dotenv.get("EXPORTED").map(String::as_str), Some("yes"));
+        assert_eq!(
+            vars.dotenv.get("BARE").map(String::as_str),
+            Some("two words")
+        );
         assert!(vars.in_dotenv("TAG"));
     }
 

@@ -42,6 +42,8 @@ pub async fn run<R: Runner>(
         state,
         settings,
         matrix,
+        // The runner masks secrets at the source; nothing the console draws needs the values.
+        redactor: _,
     } = prep;
     let matrix = Arc::new(matrix);
     let scheduler::Handle {

@@ -138,10 +138,7 @@ pub fn fixture(name: &str, tag: &str) -> tempfile::TempDir {
     let text = if name == "demo" {
         std::fs::read_to_string(repo().join("matrix.toml"))
             .unwrap()
-            .replace(
-                "context = \"assets/",
-                &format!("context = \"{}/", assets.display()),
-            )
+            .replace("= \"assets/", &format!("= \"{}/", assets.display()))
     } else {
         let src = repo().join("tests/fixtures").join(name);
         copy_dir(&src, dir.path());

@@ -219,6 +219,11 @@ impl BuildxRunner {
             log.line(&trailer)?;
         }
         let summary = tracker.summary().clone();
+        // BuildKit's JSON says which steps were cache hits; the log keeps it, since a registry
+        // cache that was not used is otherwise invisible.
+        for step in tracker.cached_steps() {
+            log.line(&format!("# cached: {}", self.redactor.redact(&step)))?;
+        }
         log.line(&format!("# exit: {status}"))?;
 
         if status.success() && !canceled {
@@ -234,9 +239,12 @@ impl BuildxRunner {
         if canceled || is_canceled(&text) {
             return Ok(AttemptOutcome::Canceled);
         }
+        // Classified before the step's own output is added: what a build prints must not
+        // decide whether it is retried.
+        let classification = classify_step(&text, seen.failed_step_first_line());
         Ok(AttemptOutcome::Failed {
-            classification: classify_step(&text, seen.failed_step_first_line()),
-            text,
+            classification,
+            text: with_step_output(text, seen.failed_step_tail()),
             exit_code: status.code(),
         })
     }
@@ -272,9 +280,23 @@ struct FailureFacts {
     /// The first output line of each step: runc's own words when a step's command could not
     /// be executed at all.
     first_lines: std::collections::HashMap<String, String>,
+    /// The last output lines of each step: with rawjson progress, buildx's trailer does not
+    /// repeat what the failed step printed, and that is often the reason.
+    tails: std::collections::HashMap<String, std::collections::VecDeque<String>>,
 }
 
+/// Output lines of the failed step kept for its failure text.
+const TAIL_LINES: usize = 10;
+
 impl FailureFacts {
+    fn failed_step_tail(&self) -> Vec<&str> {
+        self.failed_step
+            .as_deref()
+            .and_then(|step| self.tails.get(step))
+            .map(|tail| tail.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
     fn failed_step_first_line(&self) -> Option<&str> {
         self.first_lines
             .get(self.failed_step.as_deref()?)
@@ -300,6 +322,11 @@ fn handle_event(
             if !seen.first_lines.contains_key(step) {
                 seen.first_lines.insert(step.clone(), line.clone());
             }
+            let tail = seen.tails.entry(step.clone()).or_default();
+            if tail.len() == TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line.clone());
             log.line(line)?
         }
         BuildEvent::Warning(w) => log.line(&format!("WARNING: {w}"))?,
@@ -310,6 +337,20 @@ fn handle_event(
         }
     }
     Ok(())
+}
+
+/// The failure as buildx told it, then what the failed step printed last.
+fn with_step_output(text: String, tail: Vec<&str>) -> String {
+    if tail.is_empty() {
+        return text;
+    }
+    let mut out = text;
+    out.push_str("\nlast output of the failed step:");
+    for line in tail {
+        out.push_str("\n  ");
+        out.push_str(line);
+    }
+    out
 }
 
 /// The plain text buildx prints after the JSON stream is the most useful account of a failure

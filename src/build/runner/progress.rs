@@ -124,6 +124,18 @@ impl ProgressTracker {
         &self.summary
     }
 
+    /// The names of the steps that came from a cache, local or imported, in the order they
+    /// started.
+    pub fn cached_steps(&self) -> Vec<String> {
+        let mut cached: Vec<&VertexState> = self
+            .vertices
+            .values()
+            .filter(|v| v.cached && v.completed)
+            .collect();
+        cached.sort_by_key(|v| v.start_seq);
+        cached.into_iter().map(|v| v.name.clone()).collect()
+    }
+
     /// BuildKit repeats a vertex in many messages, each with the fields known so far, and
     /// can report a finished vertex as started again; a step that once completed, hit the
     /// cache or failed is kept that way so the counts never go backwards.
