@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::error::Collector;
 use super::raw::Text;
-use super::reference;
+use super::{clean, reference};
 
 const HINT: &str = r#"a context is a directory relative to the matrix file, docker-image://REF, oci-layout://PATH or an https:// or git URL, e.g. contexts = { docs = "../docs", tools = "docker-image://localhost:5000/tools:1" }"#;
 
@@ -58,7 +58,7 @@ fn resolve(value: &str, root: &Path) -> Result<String, String> {
     if let Some(layout) = value.strip_prefix("oci-layout://") {
         // The path part may carry a `:tag` or `@digest`; only its directory must exist.
         let dir = layout.split(['@', ':']).next().unwrap_or_default();
-        let abs: std::path::PathBuf = root.join(dir).components().collect();
+        let abs = clean(&root.join(dir));
         if !abs.is_dir() {
             return Err(format!("OCI layout {} does not exist", abs.display()));
         }
@@ -78,7 +78,7 @@ fn resolve(value: &str, root: &Path) -> Result<String, String> {
     if value.is_empty() {
         return Err("the value is empty".into());
     }
-    let abs: std::path::PathBuf = root.join(value).components().collect();
+    let abs = clean(&root.join(value));
     if !abs.is_dir() {
         return Err(format!("directory {} does not exist", abs.display()));
     }

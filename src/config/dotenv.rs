@@ -3,16 +3,11 @@
 //! double quotes with `\n`, `\t`, `\\`, `\"` escapes. Unquoted and double-quoted values expand
 //! `${VAR}` from the environment and the lines above, as matrix strings do.
 
-use std::collections::{BTreeMap, HashMap};
+use super::vars::{expand, is_name, Vars};
 
-use super::vars::{expand, Vars};
-
-/// The variables in `text`, or the 1-based line and column of the first problem and what it is.
-pub fn parse(
-    text: &str,
-    env: &HashMap<String, String>,
-) -> Result<BTreeMap<String, String>, (usize, usize, String)> {
-    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+/// Defines the variables in `text` in `vars`, or says the 1-based line and column of the first
+/// problem and what it is.
+pub fn parse(text: &str, vars: &mut Vars) -> Result<(), (usize, usize, String)> {
     for (n, line) in text.lines().enumerate() {
         let at = |col: usize, what: String| (n + 1, col + 1, what);
         let body = line.trim_start();
@@ -28,21 +23,12 @@ pub fn parse(
             return Err(at(indent, format!("expected NAME=value, found {body:?}")));
         };
         let name = name.trim_end();
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+        if !is_name(name) {
             return Err(at(indent, format!("{name:?} is not a variable name")));
         }
         let value_col = line.len() - rest.len();
         let rest = rest.trim_start();
-        let scope = Vars::new(
-            env.iter().map(|(k, v)| (k.clone(), v.clone())),
-            vars.clone(),
-        );
-        let expanded = |raw: &str| expand(raw, &scope).map_err(|e| at(value_col, e.message));
+        let expanded = |raw: &str| expand(raw, vars).map_err(|e| at(value_col, e.message));
         let value = if let Some(quoted) = rest.strip_prefix('\'') {
             let Some(end) = quoted.find('\'') else {
                 return Err(at(
@@ -66,9 +52,9 @@ pub fn parse(
                 .map_or(rest.len(), |(i, _)| i);
             expanded(rest[..cut].trim_end())?
         };
-        vars.insert(name.to_string(), value);
+        vars.define(name.to_string(), value);
     }
-    Ok(vars)
+    Ok(())
 }
 
 /// The text up to the closing quote with escapes resolved; `None` when it never closes.
@@ -104,15 +90,17 @@ fn double_quoted(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn env() -> HashMap<String, String> {
-        [("USER".to_string(), "ci".to_string())].into()
+    fn env() -> Vars {
+        Vars::new([("USER".to_string(), "ci".to_string())], [])
     }
 
     #[test]
     fn compose_forms() {
         let text = "# settings\n\nTAG=v1.2.3\nexport EXPORTED=yes\nSPACED = two words  # comment\nHASH=a#b\nSINGLE='${USER} stays'\nDOUBLE=\"line\\nnext \\\"q\\\" ${USER}\"\nREF=${TAG}-rc\nEMPTY=\nDOLLAR=\"\\$HOME\"\n";
-        let vars = parse(text, &env()).unwrap();
-        let get = |k: &str| vars.get(k).map(String::as_str);
+        let mut vars = env();
+        parse(text, &mut vars).unwrap();
+        assert!(vars.in_dotenv("TAG") && !vars.in_dotenv("USER"));
+        let get = |k: &str| vars.get(k);
         assert_eq!(get("TAG"), Some("v1.2.3"));
         assert_eq!(get("EXPORTED"), Some("yes"));
         assert_eq!(get("SPACED"), Some("two words"));
@@ -126,11 +114,17 @@ mod tests {
 
     #[test]
     fn problems_have_positions() {
-        assert_eq!(parse("A=1\nnot an assignment\n", &env()).unwrap_err().0, 2);
-        let e = parse("  1X=2\n", &env()).unwrap_err();
+        assert_eq!(
+            parse("A=1\nnot an assignment\n", &mut env()).unwrap_err().0,
+            2
+        );
+        let e = parse("  1X=2\n", &mut env()).unwrap_err();
         assert_eq!((e.0, e.1), (1, 3), "{e:?}");
-        let e = parse("A=\"open\n", &env()).unwrap_err();
+        let e = parse("A=\"open\n", &mut env()).unwrap_err();
         assert_eq!((e.0, e.1), (1, 3), "{e:?}");
-        assert!(parse("A=${NOPE}\n", &env()).unwrap_err().2.contains("NOPE"));
+        assert!(parse("A=${NOPE}\n", &mut env())
+            .unwrap_err()
+            .2
+            .contains("NOPE"));
     }
 }

@@ -79,9 +79,7 @@ impl SecretSource {
             SecretSource::Env(name) => {
                 std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
             }
-            SecretSource::File(path) => std::fs::read(path)
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-                .map_err(|e| format!("cannot read {}: {e}", path.display())),
+            SecretSource::File(path) => secrets::read_file(path),
         }
     }
 }
@@ -228,6 +226,12 @@ impl Matrix {
     pub fn component(&self, name: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.name == name)
     }
+}
+
+/// Drops `.` segments so paths shown to people and handed to docker read cleanly; `..` is kept
+/// because resolving it without the filesystem is wrong when symlinks are involved.
+fn clean(path: &Path) -> PathBuf {
+    path.components().collect()
 }
 
 fn root_dir(path: &Path) -> PathBuf {

@@ -8,8 +8,8 @@ use std::path::Path;
 use super::error::Collector;
 use super::raw::{RawSecret, Text};
 use super::suggest::closest;
-use super::vars::{expand_home, Vars};
-use super::SecretSource;
+use super::vars::{expand_home, is_name, Vars};
+use super::{clean, SecretSource};
 use crate::model::redact::{too_short, MIN_MASKED};
 
 /// The socket of the ssh agent that `--ssh default` forwards.
@@ -40,7 +40,7 @@ pub(super) fn table(
         let example = format!(r#"{} = {{ env = "NPM_TOKEN" }}"#, id.get_ref());
         let source = match (secret.env, secret.file) {
             (Some(env), None) => {
-                if !is_env_name(env.get_ref()) {
+                if !is_name(env.get_ref()) {
                     errors.push(
                         env.span(),
                         format!("{:?} is not an environment variable name", env.get_ref()),
@@ -58,7 +58,7 @@ pub(super) fn table(
                     );
                 }
                 let path = root.join(expand_home(file.get_ref(), vars));
-                SecretSource::File(path.components().collect())
+                SecretSource::File(clean(&path))
             }
             (Some(env), Some(_)) => {
                 errors.push(
@@ -131,63 +131,55 @@ pub(super) fn uses(
         };
         used.insert(id.clone());
         ids.push(id.clone());
-        if let Some((problem, hint)) = missing_value(&def.source, def.span.start, vars, errors) {
-            errors.push(
-                r.span(),
-                format!("component {component:?} uses secret {id:?}, but {problem}"),
-                hint,
-            );
-        } else if value_now(&def.source, vars).is_some_and(|v| too_short(v.trim())) {
-            errors.warn(
+        match current_value(&def.source, vars) {
+            Err(problem) => {
+                let (line, _) = errors.position(def.span.start);
+                errors.push(
+                    r.span(),
+                    format!("component {component:?} uses secret {id:?}, but {problem}"),
+                    missing_hint(&def.source, line, vars),
+                );
+            }
+            Ok(value) if too_short(value.trim()) => errors.warn(
                 r.span(),
                 format!("secret {id:?} is shorter than {MIN_MASKED} characters, so build output that prints it is not masked"),
                 "a real credential is longer; masking very short values would hide ordinary output",
-            );
+            ),
+            Ok(_) => {}
         }
     }
     ids
 }
 
-fn value_now(source: &SecretSource, vars: &Vars) -> Option<String> {
+/// The value a build would get now, or what stands in its way.
+fn current_value(source: &SecretSource, vars: &Vars) -> Result<String, String> {
     match source {
-        SecretSource::Env(name) => vars.env(name).map(str::to_string),
-        SecretSource::File(path) => std::fs::read_to_string(path).ok(),
+        SecretSource::Env(name) => vars
+            .env(name)
+            .map(str::to_string)
+            .ok_or_else(|| format!("the environment variable {name} is not set")),
+        SecretSource::File(path) => read_file(path),
     }
 }
 
-fn missing_value(
-    source: &SecretSource,
-    defined_at: usize,
-    vars: &Vars,
-    errors: &Collector<'_>,
-) -> Option<(String, String)> {
-    let (line, _) = errors.position(defined_at);
+/// A secret file's value; anything but a regular file is refused before it is opened, since
+/// opening a pipe would wait for a writer.
+pub(super) fn read_file(path: &Path) -> Result<String, String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => std::fs::read(path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|e| format!("its file {} cannot be read: {e}", path.display())),
+        Ok(_) => Err(format!("its file {} is not a file", path.display())),
+        Err(_) => Err(format!("its file {} does not exist", path.display())),
+    }
+}
+
+/// What to do about a secret whose value is missing, defined on `line` of the matrix.
+fn missing_hint(source: &SecretSource, line: usize, vars: &Vars) -> String {
     match source {
-        SecretSource::Env(name) => {
-            if vars.env(name).is_some() {
-                return None;
-            }
-            let hint = if vars.in_dotenv(name) {
-                format!("{name} is in .env, but a secret is read only from the environment, which buildx inherits: export {name} before running archgrid")
-            } else {
-                format!("export {name} before running archgrid, or read the secret from a file (line {line} of the matrix)")
-            };
-            Some((format!("the environment variable {name} is not set"), hint))
-        }
-        SecretSource::File(path) => {
-            let problem = match std::fs::metadata(path) {
-                Ok(meta) if meta.is_file() => match std::fs::File::open(path) {
-                    Ok(_) => return None,
-                    Err(e) => format!("its file {} cannot be read: {e}", path.display()),
-                },
-                Ok(_) => format!("its file {} is not a file", path.display()),
-                Err(_) => format!("its file {} does not exist", path.display()),
-            };
-            Some((
-                problem,
-                format!("create the file, or change `file` for this secret on line {line}"),
-            ))
-        }
+        SecretSource::Env(name) if vars.in_dotenv(name) => format!("{name} is in .env, but a secret is read only from the environment, which buildx inherits: export {name} before running archgrid"),
+        SecretSource::Env(name) => format!("export {name} before running archgrid, or read the secret from a file (line {line} of the matrix)"),
+        SecretSource::File(_) => format!("create the file, or change `file` for this secret on line {line}"),
     }
 }
 
@@ -250,7 +242,7 @@ pub(super) fn ssh(
         };
         let mut resolved = Vec::new();
         for path in paths.split(',') {
-            let abs: std::path::PathBuf = root.join(expand_home(path, vars)).components().collect();
+            let abs = clean(&root.join(expand_home(path, vars)));
             if !abs.exists() {
                 errors.push(
                     entry.span(),
@@ -272,11 +264,4 @@ fn is_id(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-}
-
-fn is_env_name(s: &str) -> bool {
-    s.bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }

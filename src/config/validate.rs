@@ -14,7 +14,7 @@ use super::secrets::{self, Defined};
 use super::suggest::closest;
 use super::vars::Vars;
 use super::{
-    cache, contexts, credential_args, labels, network_host, platform_args, reference,
+    cache, clean, contexts, credential_args, labels, network_host, platform_args, reference,
     BuilderConfig, Component, Matrix, PlatformRoute, Project, RetryPolicy,
 };
 use crate::model::Platform;
@@ -470,13 +470,6 @@ fn paths(raw: &RawComponent, root: &Path, errors: &mut Collector<'_>) -> (PathBu
         errors.push(span, message, hint);
     }
     (context, dockerfile)
-}
-
-/// Drops `.` segments so paths shown to people and handed to docker read
-/// cleanly; `..` is kept because resolving it without the filesystem is
-/// wrong when symlinks are involved.
-fn clean(path: &Path) -> PathBuf {
-    path.components().collect()
 }
 
 fn component_platforms(

@@ -26,11 +26,14 @@ impl Vars {
     pub fn from_process(root: &Path) -> Result<Vars, ConfigError> {
         // A variable that is not UTF-8 cannot be part of a TOML string; skipping it makes a
         // reference to it read as unset, which names it.
-        let env = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        let dotenv = read_dotenv(&root.join(DOTENV), &env)?;
-        Ok(Vars { env, dotenv })
+        let mut vars = Vars {
+            env: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+            dotenv: BTreeMap::new(),
+        };
+        read_dotenv(&root.join(DOTENV), &mut vars)?;
+        Ok(vars)
     }
 
     pub fn new(
@@ -58,15 +61,18 @@ impl Vars {
     pub fn in_dotenv(&self, name: &str) -> bool {
         self.dotenv.contains_key(name)
     }
+
+    /// A variable read from `.env`; later lines of the file can use it.
+    pub(super) fn define(&mut self, name: String, value: String) {
+        self.dotenv.insert(name, value);
+    }
 }
 
-fn read_dotenv(
-    path: &Path,
-    env: &HashMap<String, String>,
-) -> Result<BTreeMap<String, String>, ConfigError> {
+/// Adds the variables of the file at `path`, if there is one, to `vars`.
+fn read_dotenv(path: &Path, vars: &mut Vars) -> Result<(), ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
             return Err(ConfigError {
                 file: path.to_path_buf(),
@@ -77,7 +83,7 @@ fn read_dotenv(
             })
         }
     };
-    super::dotenv::parse(&text, env).map_err(|(line, column, message)| ConfigError {
+    super::dotenv::parse(&text, vars).map_err(|(line, column, message)| ConfigError {
         file: path.to_path_buf(),
         line,
         column,
@@ -86,6 +92,15 @@ fn read_dotenv(
             "write one NAME=value per line, as docker compose reads .env files; quote a value with \" or '".to_string(),
         ),
     })
+}
+
+/// A variable name as shells and compose take it: letters, digits and `_`, not starting with a
+/// digit.
+pub fn is_name(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Why a string could not be expanded, and the text in the source to point at.
@@ -155,11 +170,7 @@ fn substitute(inner: &str, vars: &Vars) -> Result<String, ExpandError> {
         .unwrap_or(inner.len());
     let (name, op) = inner.split_at(name_end);
     let at = format!("${{{inner}}}");
-    let valid = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if !valid {
+    if !is_name(name) {
         return Err(ExpandError {
             at,
             message: format!("`${{{inner}}}` is not a variable name"),
