@@ -329,15 +329,18 @@ fn build_args_arrive_byte_exact() {
         export.path().to_str().unwrap(),
     ]);
     assert_eq!(got.code, 0, "{}", got.all());
-    for (name, value) in &args {
+    let arrived = |name: &str| {
         let file =
             std::fs::read(dest.join("args").join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(
-            String::from_utf8(file).unwrap(),
-            value.as_str().unwrap(),
-            "{name}"
-        );
+        String::from_utf8(file).unwrap()
+    };
+    for (name, value) in &args {
+        // As written, but for `$$`, the matrix's spelling of a literal `$`.
+        let written = value.as_str().unwrap().replace("$$", "$");
+        assert_eq!(arrived(name), written, "{name}");
     }
+    // Shell text and a would-be variable reach the build untouched.
+    assert_eq!(arrived("DOLLAR"), "$HOME ${PATH} $(id -u) `whoami` $$");
     assert_eq!(
         std::fs::read_to_string(dest.join("args/INJECTED")).unwrap(),
         "not injected"
