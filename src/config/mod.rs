@@ -3,6 +3,7 @@
 //! Loading checks everything that can be checked before docker is involved
 //! and reports every problem at once, each at the line and column to fix.
 
+mod aliases;
 mod cache;
 mod contexts;
 mod credential_args;
@@ -123,6 +124,9 @@ pub struct Project {
     pub concurrency: usize,
     /// On every image; a component's own labels win.
     pub labels: BTreeMap<String, String>,
+    /// A dependency found in a Dockerfile but missing from `depends_on` is an error instead of
+    /// being added to the plan.
+    pub strict_deps: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -179,6 +183,8 @@ pub struct Component {
     /// Named build contexts: an absolute directory, or a `docker-image://`, `oci-layout://`
     /// or URL source as written.
     pub contexts: BTreeMap<String, String>,
+    /// Other image names, without a tag, that Dockerfiles use for this component.
+    pub aliases: Vec<String>,
 }
 
 impl Component {

@@ -21,6 +21,8 @@ pub(super) struct RawProject {
     pub concurrency: Option<Spanned<usize>>,
     #[serde(default)]
     pub labels: BTreeMap<Text, String>,
+    #[serde(default)]
+    pub strict_deps: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +78,8 @@ pub(super) struct RawComponent {
     pub platform_args: BTreeMap<Text, BTreeMap<Text, String>>,
     #[serde(default)]
     pub contexts: BTreeMap<Text, Text>,
+    #[serde(default)]
+    pub aliases: Vec<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +159,7 @@ pub(super) const PROJECT: Schema = Schema {
             "labels",
             r#"labels = { "org.opencontainers.image.vendor" = "Acme" }"#,
         ),
+        ("strict_deps", "strict_deps = true"),
     ],
 };
 
@@ -216,6 +221,7 @@ pub(super) const COMPONENT: Schema = Schema {
             "contexts",
             r#"contexts = { docs = "../docs", tools = "docker-image://localhost:5000/tools:1" }"#,
         ),
+        ("aliases", r#"aliases = ["acme/base"]"#),
     ],
 };
 

@@ -14,8 +14,8 @@ use super::secrets::{self, Defined};
 use super::suggest::closest;
 use super::vars::Vars;
 use super::{
-    cache, clean, contexts, credential_args, labels, network_host, platform_args, reference,
-    BuilderConfig, Component, Matrix, PlatformRoute, Project, RetryPolicy,
+    aliases, cache, clean, contexts, credential_args, labels, network_host, platform_args,
+    reference, BuilderConfig, Component, Matrix, PlatformRoute, Project, RetryPolicy,
 };
 use crate::model::Platform;
 
@@ -131,6 +131,7 @@ fn project(raw: RawProject, errors: &mut Collector<'_>) -> Project {
         tags: raw.tags.into_iter().map(Text::into_inner).collect(),
         platforms,
         concurrency,
+        strict_deps: raw.strict_deps,
     }
 }
 
@@ -341,6 +342,11 @@ fn components(
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut components = Vec::new();
     let mut nodes = Vec::new();
+    // A component's own name means it in every Dockerfile, so no alias may take it.
+    let mut taken: BTreeMap<String, String> = raw
+        .iter()
+        .map(|c| (c.name.get_ref().clone(), c.name.get_ref().clone()))
+        .collect();
     for raw in raw {
         let name = raw.name.get_ref();
         if !reference::is_path_component(name) {
@@ -399,6 +405,7 @@ fn components(
         let labels = labels::build(raw.labels, &place, errors);
         let platform_args = platform_args::build(raw.platform_args, name, &platforms, errors);
         let contexts = contexts::build(&raw.contexts, name, &raw.depends_on, root, errors);
+        let aliases = aliases::build(&raw.aliases, name, &mut taken, errors);
         nodes.push(Node {
             name: raw.name.clone(),
             platforms: platforms.clone(),
@@ -410,6 +417,7 @@ fn components(
             labels,
             platform_args,
             contexts,
+            aliases,
             name: raw.name.into_inner(),
             context,
             dockerfile,

@@ -76,6 +76,7 @@ fn full_example_parses_with_every_value() {
             ],
             concurrency: 6,
             labels: Default::default(),
+            strict_deps: false,
         }
     );
     assert_eq!(

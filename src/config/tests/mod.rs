@@ -2,6 +2,7 @@
 //! write small matrices over a fresh project directory and check every error's position
 //! and hint, since those are what tell a person where and how to fix the file.
 
+mod aliases;
 mod builder;
 mod cache_labels;
 mod components;
