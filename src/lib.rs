@@ -16,6 +16,8 @@ pub mod docker;
 /// Checks of the engine, buildx, bridge, emulation, registry, disk and builder, with what to do;
 /// probe builds prove what inspection can only suggest.
 pub mod doctor;
+/// `import` and `init`: a matrix.toml proposed from compose and bake files or Dockerfiles.
+pub mod import;
 /// Platforms, cell statuses, outcomes, failure classes and text helpers; no I/O.
 pub mod model;
 /// `Matrix` plus facts about the host → cells with their exact argv; pure.

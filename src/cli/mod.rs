@@ -5,6 +5,7 @@ pub mod builder;
 mod completions;
 pub mod doctor;
 pub mod exit;
+mod import;
 mod outage_lines;
 mod plan;
 pub mod publish;
@@ -56,7 +57,7 @@ pub struct SelectArgs {
         value_name = "PLATFORM[,PLATFORM...]"
     )]
     pub platforms: Vec<String>,
-    /// Rebuild cells that are green for the same inputs.
+    /// Rebuild cells that are green for the same inputs; import and init: overwrite the file.
     #[arg(long, global = true)]
     pub force: bool,
     /// Build without BuildKit's cache (implies --force).
@@ -116,6 +117,15 @@ pub enum Cmd {
     /// zsh: into a directory on $fpath as `_archgrid`; fish: into
     /// ~/.config/fish/completions/archgrid.fish.
     Completions { shell: clap_complete::Shell },
+    /// Write a matrix.toml from compose or bake files, as `docker buildx bake --print` reads
+    /// them; needs no matrix file.
+    ///
+    /// Each target that builds becomes a component; dependencies come from `target:` contexts,
+    /// the registry and tag from the targets' tags. What the matrix cannot express is listed,
+    /// on stderr and as comments in the file.
+    Import(import::ImportArgs),
+    /// Write a matrix.toml with a component per Dockerfile under DIR; needs no matrix file.
+    Init(import::InitArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,6 +184,12 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     if let Some(Cmd::Completions { shell }) = cli.command {
         return Ok(completions::print(shell));
     }
+    // Import and init write the matrix that is not there yet.
+    match cli.command {
+        Some(Cmd::Import(args)) => return import::import(args, &cli.select),
+        Some(Cmd::Init(args)) => return import::init(args, &cli.select),
+        _ => {}
+    }
     let matrix = match Matrix::load(&cli.matrix) {
         Ok(m) => m,
         Err(errors) => {
@@ -197,7 +213,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             | Cmd::Doctor { .. }
             | Cmd::Builder { .. }
             | Cmd::Verify { .. }
-            | Cmd::Completions { .. },
+            | Cmd::Completions { .. }
+            | Cmd::Import(_)
+            | Cmd::Init(_),
         ) => None,
     };
     Ok(match cli.command {
@@ -219,6 +237,8 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         Some(Cmd::Verify { component }) => publish::verify(matrix, component, &select.platforms)?,
         Some(Cmd::Export { dir }) => publish::export(matrix, dir, &select.platforms)?,
         Some(Cmd::Completions { shell }) => completions::print(shell),
+        Some(Cmd::Import(args)) => import::import(args, &cli.select)?,
+        Some(Cmd::Init(args)) => import::init(args, &cli.select)?,
         Some(Cmd::Build) => run_build(matrix, &select, true)?,
         // The console needs a terminal; without one (a pipe, CI) the headless build is the
         // only thing that can work.

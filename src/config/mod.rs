@@ -17,7 +17,7 @@ mod network_host;
 mod parse;
 mod platform_args;
 mod raw;
-mod reference;
+pub(crate) mod reference;
 mod secrets;
 mod suggest;
 mod validate;

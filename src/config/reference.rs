@@ -3,7 +3,7 @@
 //! buildx into an error that points at the matrix file.
 
 /// Checks a registry prefix, which becomes `{registry}/{component}`.
-pub(super) fn check_registry(registry: &str) -> Result<(), String> {
+pub(crate) fn check_registry(registry: &str) -> Result<(), String> {
     if registry.contains("://") {
         return Err(format!("registry {registry:?} must not include a scheme"));
     }
@@ -34,7 +34,7 @@ pub(super) fn check_registry(registry: &str) -> Result<(), String> {
 }
 
 /// An image reference, `name[:tag][@digest]`, as `docker-image://` takes it.
-pub(super) fn check_image(image: &str) -> Result<(), String> {
+pub(crate) fn check_image(image: &str) -> Result<(), String> {
     let (name_tag, digest) = match image.split_once('@') {
         Some((n, d)) => (n, Some(d)),
         None => (image, None),
@@ -86,7 +86,7 @@ pub(super) fn strip_scheme(registry: &str) -> &str {
 }
 
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
-pub(super) fn is_path_component(s: &str) -> bool {
+pub(crate) fn is_path_component(s: &str) -> bool {
     let b = s.as_bytes();
     let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
     let mut i = 0;
@@ -112,7 +112,7 @@ pub(super) fn is_path_component(s: &str) -> bool {
 }
 
 /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
-pub(super) fn is_tag(s: &str) -> bool {
+pub(crate) fn is_tag(s: &str) -> bool {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     match s.as_bytes() {
         [first, rest @ ..] => {

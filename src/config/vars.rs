@@ -58,6 +58,12 @@ impl Vars {
         self.env.get(name).map(String::as_str)
     }
 
+    /// The same variables with `name` set in the environment, over any value it had.
+    pub fn with_env(mut self, name: &str, value: &str) -> Vars {
+        self.env.insert(name.to_string(), value.to_string());
+        self
+    }
+
     pub fn in_dotenv(&self, name: &str) -> bool {
         self.dotenv.contains_key(name)
     }
