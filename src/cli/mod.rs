@@ -202,7 +202,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     };
     Ok(match cli.command {
         Some(Cmd::Plan { json }) => {
-            let facts = crate::docker::contexts::plan_facts(&matrix.root);
+            let facts = crate::docker::contexts::plan_facts(&matrix);
             plan::run(&matrix, &facts, &select, json)?
         }
         Some(Cmd::Doctor { json }) => doctor::run(&matrix, json),
@@ -257,11 +257,17 @@ async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Resul
             println!("{} is blocked: {}", block.platform, block.reason);
         }
     }
+    prep.check_base_images().await;
+    if headless {
+        for note in &prep.notes {
+            eprintln!("note: {note}");
+        }
+    }
     Ok(prep)
 }
 
 fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::Result<i32> {
-    let facts = crate::docker::contexts::plan_facts(&matrix.root);
+    let facts = crate::docker::contexts::plan_facts(&matrix);
     let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
     let prep = runtime().block_on(ready_to_build(prep, headless))?;
     let runner = BuildxRunner {

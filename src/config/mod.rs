@@ -19,7 +19,7 @@ mod platform_args;
 mod raw;
 mod reference;
 mod secrets;
-mod suggest;
+pub mod suggest;
 mod validate;
 pub mod vars;
 

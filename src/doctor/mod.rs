@@ -1,6 +1,7 @@
 //! `archgrid doctor`: whether this machine can build the matrix, one check at a time, each with
 //! why it passed or failed and what to do. The builder pane shows the same checks at its top.
 
+mod base_images;
 mod binfmt;
 mod bridge;
 mod builders;
@@ -185,6 +186,7 @@ pub async fn run_with(matrix: &Matrix, binfmt_dir: &Path) -> Report {
     checks.push(registry);
     checks.extend(probes.fetches);
     checks.push(disk::check(engine.as_ref()));
+    checks.extend(base_images::checks(matrix).await);
     if engine.is_some() {
         checks.extend(builders.iter().map(builders::check));
     } else {
