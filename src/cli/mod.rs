@@ -17,7 +17,7 @@ use color_eyre::eyre::eyre;
 
 use crate::build::prepare::{prepare, Prepared, Selection};
 use crate::build::runner::BuildxRunner;
-use crate::config::Matrix;
+use crate::config::{LoadError, Matrix};
 use exit::EXIT_USAGE;
 
 #[derive(Debug, Parser)]
@@ -176,7 +176,11 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     }
     let matrix = match Matrix::load(&cli.matrix) {
         Ok(m) => m,
-        Err(errors) => {
+        Err(LoadError::Missing(missing)) => {
+            eprintln!("error: {missing}");
+            return Ok(EXIT_USAGE);
+        }
+        Err(LoadError::Invalid(errors)) => {
             // Each error already names its file, line and column and how to fix it.
             eprintln!("{errors}");
             return Ok(EXIT_USAGE);
