@@ -1,11 +1,11 @@
 //! A folder with no matrix file: every command that needs one names the path it looked at and
-//! how to get one.
+//! how to get one, and doctor checks the machine all the same.
 
 mod support;
 
 use std::path::Path;
 
-use support::lab::{archgrid, Output};
+use support::lab::{archgrid, archgrid_env, Output};
 
 const INIT: &str = "`archgrid init` proposes one from the Dockerfiles under a folder";
 const ELSEWHERE: &str = "`--matrix PATH` uses a matrix file elsewhere";
@@ -109,4 +109,85 @@ fn a_matrix_path_that_cannot_be_read_keeps_its_read_error() {
         "{}",
         out.all()
     );
+}
+
+/// Doctor on an engine that is not there, so this runs anywhere and touches no engine; the lab
+/// test of doctor without a matrix proves the checks pass on a working machine.
+fn doctor_without_an_engine(dir: &Path, args: &[&str]) -> Output {
+    let host = format!("unix://{}", dir.join("no-engine.sock").display());
+    archgrid_env(dir, args, &[("DOCKER_HOST", &host)])
+}
+
+#[test]
+fn doctor_without_a_matrix_checks_the_machine_under_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("docker-compose.yml"), "").unwrap();
+    let out = doctor_without_an_engine(dir.path(), &["doctor"]);
+    // The engine that is not there fails its check; the missing matrix fails nothing.
+    assert_eq!(out.code, 1, "{}", out.all());
+    let path = dir.path().canonicalize().unwrap().join("matrix.toml");
+    let note = format!(
+        "note no matrix file at {}\n     \
+         why: only this machine is checked, for linux/amd64 and linux/arm64; a registry and a \
+         declared [builder] are checked once there is one\n     \
+         do:  {INIT}\n          \
+         `archgrid import docker-compose.yml` makes one from that file\n          \
+         {ELSEWHERE}\n",
+        path.display()
+    );
+    assert!(out.stdout.starts_with(&note), "{}", out.all());
+    for name in [
+        "engine",
+        "buildx",
+        "bridge network",
+        "platform linux/amd64",
+        "platform linux/arm64",
+        "disk",
+        "builder",
+    ] {
+        support::lab::doctor_check(&out.stdout, name);
+    }
+    let [verdict, _, _] = support::lab::doctor_check(&out.stdout, "engine");
+    assert!(verdict.starts_with("fail "), "{}", out.all());
+    assert!(
+        !out.stdout
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .any(|l| l.contains("registry")),
+        "no registry to check: {}",
+        out.all()
+    );
+    assert!(out.stderr.is_empty(), "{}", out.all());
+}
+
+#[test]
+fn doctor_json_without_a_matrix_says_it_was_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = doctor_without_an_engine(dir.path(), &["doctor", "--json"]);
+    assert!([0, 1].contains(&out.code), "{}", out.all());
+    let doc: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()));
+    let path = dir.path().canonicalize().unwrap().join("matrix.toml");
+    assert_eq!(doc["matrix"]["found"], false, "{doc}");
+    assert_eq!(doc["matrix"]["path"], path.to_str().unwrap(), "{doc}");
+    assert_eq!(doc["matrix"]["importable"], serde_json::json!([]), "{doc}");
+    let hints = doc["matrix"]["hints"].as_array().unwrap();
+    assert_eq!(hints[0], INIT, "{doc}");
+    assert_eq!(doc["failed"], out.code == 1, "{doc}");
+    let names: Vec<&str> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "engine",
+        "buildx",
+        "platform linux/amd64",
+        "platform linux/arm64",
+        "disk",
+    ] {
+        assert!(names.contains(&name), "{name}: {doc}");
+    }
+    assert!(!names.iter().any(|n| n.starts_with("registry")), "{doc}");
 }

@@ -75,6 +75,9 @@ pub enum Cmd {
         json: bool,
     },
     /// Check the engine, buildx, emulation, the registry, free disk and the builder.
+    ///
+    /// Without a matrix file the machine is checked all the same, for linux/amd64 and
+    /// linux/arm64 on buildx's current builder.
     Doctor {
         /// Machine-readable output.
         #[arg(long)]
@@ -177,6 +180,10 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     let matrix = match Matrix::load(&cli.matrix) {
         Ok(m) => m,
         Err(LoadError::Missing(missing)) => {
+            // The machine can be checked before a project has a matrix.
+            if let Some(Cmd::Doctor { json }) = cli.command {
+                return Ok(doctor::run_without_matrix(&missing, json));
+            }
             eprintln!("error: {missing}");
             return Ok(EXIT_USAGE);
         }
