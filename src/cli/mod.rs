@@ -17,7 +17,7 @@ use color_eyre::eyre::eyre;
 
 use crate::build::prepare::{prepare, Prepared, Selection};
 use crate::build::runner::BuildxRunner;
-use crate::config::Matrix;
+use crate::config::{LoadError, Matrix};
 use exit::EXIT_USAGE;
 
 #[derive(Debug, Parser)]
@@ -75,6 +75,9 @@ pub enum Cmd {
         json: bool,
     },
     /// Check the engine, buildx, emulation, the registry, free disk and the builder.
+    ///
+    /// Without a matrix file the machine is checked all the same, for linux/amd64 and
+    /// linux/arm64 on buildx's current builder.
     Doctor {
         /// Machine-readable output.
         #[arg(long)]
@@ -176,7 +179,15 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     }
     let matrix = match Matrix::load(&cli.matrix) {
         Ok(m) => m,
-        Err(errors) => {
+        Err(LoadError::Missing(missing)) => {
+            // The machine can be checked before a project has a matrix.
+            if let Some(Cmd::Doctor { json }) = cli.command {
+                return Ok(doctor::run_without_matrix(&missing, json));
+            }
+            eprintln!("error: {missing}");
+            return Ok(EXIT_USAGE);
+        }
+        Err(LoadError::Invalid(errors)) => {
             // Each error already names its file, line and column and how to fix it.
             eprintln!("{errors}");
             return Ok(EXIT_USAGE);
