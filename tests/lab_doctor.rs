@@ -28,6 +28,8 @@ fn every_check_passes_on_the_lab() {
         "registry localhost:5000",
         "registry from builder",
         "disk",
+        "dependencies",
+        "base images",
         "builder default (current)",
     ] {
         let [verdict, why, fix] = lab::doctor_check(&out.stdout, name);
@@ -40,7 +42,7 @@ fn every_check_passes_on_the_lab() {
         assert!(fix.trim_start().starts_with("do:  "), "{fix}");
     }
     assert!(
-        out.stdout.ends_with("9 ok, 0 warn, 0 fail\n"),
+        out.stdout.ends_with("11 ok, 0 warn, 0 fail\n"),
         "{}",
         out.all()
     );
@@ -316,7 +318,7 @@ fn a_registry_that_does_not_answer_fails_naming_its_address() {
     );
     assert!(fix.contains("the engine itself cannot reach"), "{fix}");
     assert!(
-        out.stdout.ends_with("7 ok, 0 warn, 2 fail\n"),
+        out.stdout.ends_with("9 ok, 0 warn, 2 fail\n"),
         "{}",
         out.all()
     );
