@@ -13,6 +13,8 @@ pub mod config;
 pub mod console;
 /// Every short-lived docker/buildx child and the Engine API: facts, builders, routes.
 pub mod docker;
+/// Dockerfile → the images one build of it reads: FROM, `COPY --from`, `RUN --mount=from=`.
+pub mod dockerfile;
 /// Checks of the engine, buildx, bridge, emulation, registry, disk and builder, with what to do;
 /// probe builds prove what inspection can only suggest.
 pub mod doctor;

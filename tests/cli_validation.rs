@@ -214,14 +214,6 @@ fn unparsable_backoff() {
 }
 
 #[test]
-fn a_missing_matrix_file_is_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = archgrid(dir.path(), &["build"]);
-    assert_eq!(out.code, 2, "{}", out.all());
-    assert!(out.stderr.contains("matrix.toml"), "{}", out.all());
-}
-
-#[test]
 fn plan_keeps_an_argument_with_spaces_as_one_argument() {
     let dir = project();
     let text = GOOD.replace(

@@ -28,6 +28,8 @@ fn every_check_passes_on_the_lab() {
         "registry localhost:5000",
         "registry from builder",
         "disk",
+        "dependencies",
+        "base images",
         "builder default (current)",
     ] {
         let [verdict, why, fix] = lab::doctor_check(&out.stdout, name);
@@ -40,7 +42,7 @@ fn every_check_passes_on_the_lab() {
         assert!(fix.trim_start().starts_with("do:  "), "{fix}");
     }
     assert!(
-        out.stdout.ends_with("9 ok, 0 warn, 0 fail\n"),
+        out.stdout.ends_with("11 ok, 0 warn, 0 fail\n"),
         "{}",
         out.all()
     );
@@ -74,11 +76,83 @@ fn every_check_passes_on_the_lab() {
     assert_eq!(out.code, 0, "{}", out.all());
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["failed"], false);
+    assert_eq!(doc["matrix"]["found"], true, "{doc}");
     let checks = doc["checks"].as_array().unwrap();
     assert!(checks.iter().all(|c| c["level"] == "ok"), "{doc}");
     for name in ["bridge network", "registry from builder"] {
         assert!(checks.iter().any(|c| c["name"] == name), "{name}: {doc}");
     }
+}
+
+#[test]
+fn without_a_matrix_the_machine_is_checked_and_passes() {
+    lab::ensure();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), "services: {}\n").unwrap();
+    let started = Instant::now();
+    let out = archgrid(dir.path(), &["doctor"]);
+    let took = started.elapsed();
+    // No matrix is not a fault of the machine.
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(took < QUICK, "doctor took {took:?}");
+    let path = dir.path().canonicalize().unwrap().join("matrix.toml");
+    assert!(
+        out.stdout
+            .starts_with(&format!("note no matrix file at {}\n", path.display())),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout
+            .contains("`archgrid import compose.yaml` makes one from that file"),
+        "{}",
+        out.all()
+    );
+    for name in [
+        "engine",
+        "buildx",
+        "bridge network",
+        "platform linux/amd64",
+        "platform linux/arm64",
+        "disk",
+        "builder default (current)",
+    ] {
+        let [verdict, _, _] = lab::doctor_check(&out.stdout, name);
+        assert!(
+            verdict.starts_with("ok "),
+            "{name}: {verdict}\n{}",
+            out.all()
+        );
+    }
+    // Without a matrix builds use the bridge, so the probes prove it along with emulation.
+    for platform in ["linux/amd64", "linux/arm64"] {
+        let [_, why, _] = lab::doctor_check(&out.stdout, &format!("platform {platform}"));
+        assert!(
+            why.contains(&format!(
+                "; a probe build on builder default (current) ran a {platform} binary ("
+            )),
+            "{why}"
+        );
+    }
+    assert!(
+        out.stdout.ends_with("7 ok, 0 warn, 0 fail\n"),
+        "no registry is checked without a matrix: {}",
+        out.all()
+    );
+
+    let out = archgrid(dir.path(), &["doctor", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["matrix"]["found"], false, "{doc}");
+    assert_eq!(doc["failed"], false, "{doc}");
+    let checks = doc["checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["level"] == "ok"), "{doc}");
+    assert!(
+        !checks
+            .iter()
+            .any(|c| c["name"].as_str().unwrap().starts_with("registry")),
+        "{doc}"
+    );
 }
 
 #[test]
@@ -244,7 +318,7 @@ fn a_registry_that_does_not_answer_fails_naming_its_address() {
     );
     assert!(fix.contains("the engine itself cannot reach"), "{fix}");
     assert!(
-        out.stdout.ends_with("7 ok, 0 warn, 2 fail\n"),
+        out.stdout.ends_with("9 ok, 0 warn, 2 fail\n"),
         "{}",
         out.all()
     );

@@ -66,6 +66,8 @@ fn cell(dir: &Path, argv: Vec<String>) -> Arc<Cell> {
         image: "r/app:t-arm64".into(),
         argv,
         deps: vec![],
+        edges: vec![],
+        reads: vec![],
         context: dir.to_path_buf(),
         dockerfile: dir.join("Dockerfile"),
         builder: None,

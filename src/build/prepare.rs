@@ -35,6 +35,9 @@ pub struct Prepared {
     pub initial: Vec<CellStatus>,
     pub state: StateStore,
     pub settings: Settings,
+    /// What the front end shows before the first cell starts: dependencies added from the
+    /// Dockerfiles, base images that cannot be had.
+    pub notes: Vec<String>,
 }
 
 /// `only` and `platforms` narrow the run to those cells and their dependencies; `force`
@@ -42,6 +45,10 @@ pub struct Prepared {
 pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prepared, String> {
     let (only, force) = (&select.only, select.force || select.no_cache);
     let plan = Plan::new(&matrix, facts);
+    let errors = plan.dependency_errors();
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
     let selected = plan.select(only, &select.platforms)?;
     let keys = input_keys(&plan);
     let mut state = StateStore::load(&plan.state_dir);
@@ -78,7 +85,9 @@ pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prep
         no_cache: select.no_cache,
     };
     let redactor = Arc::new(secret_values(&matrix)?);
+    let notes = plan.dependency_notes();
     Ok(Prepared {
+        notes,
         redactor,
         plan: Arc::new(plan),
         initial,
@@ -95,6 +104,21 @@ impl Prepared {
         let blocked = routes::check(&self.matrix).await;
         routes::refuse(&self.plan, &mut self.initial, &blocked);
         blocked
+    }
+
+    /// Adds a line for each image the selected cells read that neither the engine nor its
+    /// registry has.
+    pub async fn check_base_images(&mut self) {
+        let selected: Vec<usize> = (0..self.plan.cells.len())
+            .filter(|&i| self.initial[i] == CellStatus::Queued)
+            .collect();
+        let problems = crate::docker::base_images::check(&self.plan).await;
+        let ids: Vec<String> = selected.iter().map(|&i| self.plan.cells[i].id()).collect();
+        for problem in problems {
+            if problem.cells.iter().any(|c| ids.contains(c)) {
+                self.notes.push(problem.to_string());
+            }
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use color_eyre::eyre::eyre;
 
 use crate::build::prepare::{prepare, Prepared, Selection};
 use crate::build::runner::BuildxRunner;
-use crate::config::Matrix;
+use crate::config::{LoadError, Matrix};
 use exit::EXIT_USAGE;
 
 #[derive(Debug, Parser)]
@@ -76,6 +76,9 @@ pub enum Cmd {
         json: bool,
     },
     /// Check the engine, buildx, emulation, the registry, free disk and the builder.
+    ///
+    /// Without a matrix file the machine is checked all the same, for linux/amd64 and
+    /// linux/arm64 on buildx's current builder.
     Doctor {
         /// Machine-readable output.
         #[arg(long)]
@@ -192,7 +195,15 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     }
     let matrix = match Matrix::load(&cli.matrix) {
         Ok(m) => m,
-        Err(errors) => {
+        Err(LoadError::Missing(missing)) => {
+            // The machine can be checked before a project has a matrix.
+            if let Some(Cmd::Doctor { json }) = cli.command {
+                return Ok(doctor::run_without_matrix(&missing, json));
+            }
+            eprintln!("error: {missing}");
+            return Ok(EXIT_USAGE);
+        }
+        Err(LoadError::Invalid(errors)) => {
             // Each error already names its file, line and column and how to fix it.
             eprintln!("{errors}");
             return Ok(EXIT_USAGE);
@@ -220,7 +231,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     };
     Ok(match cli.command {
         Some(Cmd::Plan { json }) => {
-            let facts = crate::docker::contexts::plan_facts(&matrix.root);
+            let facts = crate::docker::contexts::plan_facts(&matrix);
             plan::run(&matrix, &facts, &select, json)?
         }
         Some(Cmd::Doctor { json }) => doctor::run(&matrix, json),
@@ -277,11 +288,17 @@ async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Resul
             println!("{} is blocked: {}", block.platform, block.reason);
         }
     }
+    prep.check_base_images().await;
+    if headless {
+        for note in &prep.notes {
+            eprintln!("note: {note}");
+        }
+    }
     Ok(prep)
 }
 
 fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::Result<i32> {
-    let facts = crate::docker::contexts::plan_facts(&matrix.root);
+    let facts = crate::docker::contexts::plan_facts(&matrix);
     let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
     let prep = runtime().block_on(ready_to_build(prep, headless))?;
     let runner = BuildxRunner {

@@ -8,7 +8,7 @@ use crate::build::prepare::Selection;
 use crate::config::Matrix;
 use crate::model::text::relative_to;
 use crate::model::Platform;
-use crate::plan::{Facts, Plan};
+use crate::plan::{Edge, Facts, Plan};
 
 pub fn run(
     matrix: &Matrix,
@@ -17,12 +17,25 @@ pub fn run(
     json: bool,
 ) -> color_eyre::Result<i32> {
     let plan = Plan::new(matrix, facts);
+    let errors = plan.dependency_errors();
+    if !errors.is_empty() {
+        return Err(eyre!(errors.join("\n")));
+    }
     let selected = plan
         .select(&select.only, &select.platforms)
         .map_err(|e| eyre!(e))?;
     let chosen = plan
         .choose_platforms(&select.platforms)
         .map_err(|e| eyre!(e))?;
+    let base_images = super::runtime().block_on(crate::docker::base_images::check(&plan));
+    let base_images: Vec<_> = base_images
+        .into_iter()
+        .filter(|p| {
+            p.cells
+                .iter()
+                .any(|id| selected.iter().any(|&i| plan.cells[i].id() == *id))
+        })
+        .collect();
     let names = |list: &[Platform]| list.iter().map(|p| p.to_string()).collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();
     if json {
@@ -39,6 +52,11 @@ pub fn run(
                     "image": c.image,
                     "builder": c.builder,
                     "depends_on": c.deps.iter().map(|&d| plan.cells[d].id()).collect::<Vec<_>>(),
+                    "edges": c.edges.iter().map(|e| serde_json::json!({
+                        "on": plan.cells[e.dep].id(),
+                        "declared": e.declared,
+                        "found": e.found,
+                    })).collect::<Vec<_>>(),
                     "program": "docker",
                     "argv": c.argv,
                 })
@@ -52,6 +70,8 @@ pub fn run(
             // What --platform chose; the project's platforms when it was not given.
             "selected_platforms": names(if chosen.is_empty() { &plan.platforms } else { &chosen }),
             "cells": cells,
+            "dependency_notes": plan.dependency_notes(),
+            "base_image_problems": base_images,
         });
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).expect("json"));
         return Ok(0);
@@ -103,6 +123,14 @@ pub fn run(
             },
             c.builder.as_deref().unwrap_or("(current)")
         );
+        for edge in &c.edges {
+            let _ = writeln!(
+                out,
+                "    needs: {} ({})",
+                plan.cells[edge.dep].component,
+                edge_origin(edge)
+            );
+        }
         let _ = writeln!(out, "    image: {}", c.image);
         let _ = writeln!(
             out,
@@ -111,5 +139,29 @@ pub fn run(
         );
         let _ = writeln!(out, "    {}", c.display_command());
     }
+    let notes = plan.dependency_notes();
+    if !notes.is_empty() || !base_images.is_empty() {
+        let _ = writeln!(out);
+    }
+    for note in notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    for problem in &base_images {
+        let _ = writeln!(out, "warning: {problem}");
+    }
     Ok(0)
+}
+
+/// `depends_on`, `api/Dockerfile:1, FROM base`, or both.
+fn edge_origin(edge: &Edge) -> String {
+    let found = edge.found.iter().map(|f| f.to_string());
+    let mut parts: Vec<String> = Vec::new();
+    if edge.declared {
+        parts.push("depends_on".into());
+    }
+    parts.extend(found);
+    if !edge.declared {
+        parts.push("not in depends_on: added".into());
+    }
+    parts.join("; ")
 }

@@ -473,7 +473,7 @@ fn print_export(event: &ExportProgress) {
 fn load(matrix: Matrix) -> color_eyre::Result<Prepared> {
     // Only what state.json says about the current inputs counts; no cell is rebuilt here, so
     // the build selection flags do not apply.
-    let facts = crate::docker::contexts::plan_facts(&matrix.root);
+    let facts = crate::docker::contexts::plan_facts(&matrix);
     prepare(matrix, &facts, &Selection::default()).map_err(|e| eyre!(e))
 }
 

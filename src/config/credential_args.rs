@@ -4,14 +4,24 @@
 use super::error::Collector;
 use super::raw::Text;
 
-/// Whether a build arg's name says it holds a credential.
+/// Whether a build arg's name says it holds a credential. Each `_`-separated word is judged on
+/// its own, so `NPM_TOKEN`, `APITOKEN` and `tokenfile` are credentials and `TOKENIZER_VERSION`
+/// is not.
 pub fn looks_like_credential(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["TOKEN", "PASSWORD", "PASSWD", "SECRET", "CREDENTIAL"]
-        .iter()
-        .any(|word| upper.contains(word))
-        || upper.ends_with("_KEY")
-        || upper == "KEY"
+    let words: Vec<&str> = upper.split(['_', '-', '.']).collect();
+    let credential = |word: &str| {
+        ["TOKEN", "PASSWORD", "PASSWD", "SECRET", "CREDENTIAL"]
+            .iter()
+            .any(|c| match word.find(c) {
+                Some(at) => {
+                    let after = &word[at + c.len()..];
+                    word.ends_with(c) || ["S", "FILE"].contains(&after)
+                }
+                None => false,
+            })
+    };
+    words.iter().any(|w| credential(w)) || words.last() == Some(&"KEY")
 }
 
 pub(super) fn warn(name: &Text, component: &str, errors: &mut Collector<'_>) {
@@ -45,7 +55,14 @@ mod tests {
         ] {
             assert!(looks_like_credential(yes), "{yes}");
         }
-        for no in ["GREETING", "KEYBOARD_LAYOUT", "JOBS", "MONKEY"] {
+        for no in [
+            "GREETING",
+            "KEYBOARD_LAYOUT",
+            "JOBS",
+            "MONKEY",
+            "TOKENIZER_VERSION",
+            "SECRETARY",
+        ] {
             assert!(!looks_like_credential(no), "{no}");
         }
     }

@@ -62,6 +62,32 @@ impl From<ConfigError> for ConfigErrors {
     }
 }
 
+/// Why `Matrix::load` returned no matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// Nothing at the path. Some commands work without a matrix; the others say how to get one.
+    Missing(super::MissingMatrix),
+    /// The file is there but cannot be read or is wrong: every problem, each where to fix it.
+    Invalid(ConfigErrors),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Missing(missing) => write!(f, "{missing}"),
+            LoadError::Invalid(errors) => write!(f, "{errors}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl From<ConfigErrors> for LoadError {
+    fn from(errors: ConfigErrors) -> Self {
+        LoadError::Invalid(errors)
+    }
+}
+
 /// Gathers errors while turning byte spans from the TOML parser into the
 /// line and column people see in their editor.
 pub(super) struct Collector<'a> {

@@ -4,6 +4,7 @@
 //! and reports every problem at once, each at the line and column to fix.
 
 mod aliases;
+mod bake_files;
 mod cache;
 mod contexts;
 mod credential_args;
@@ -13,13 +14,14 @@ pub mod entitlement;
 mod error;
 mod graph;
 mod labels;
+mod missing;
 mod network_host;
 mod parse;
 mod platform_args;
 mod raw;
 pub(crate) mod reference;
 mod secrets;
-mod suggest;
+pub mod suggest;
 mod validate;
 pub mod vars;
 
@@ -34,8 +36,10 @@ use serde::Serialize;
 
 use crate::model::Platform;
 
+pub use bake_files::{bake_files_in, BAKE_FILE_NAMES};
 pub use duration::parse_duration;
-pub use error::{ConfigError, ConfigErrors};
+pub use error::{ConfigError, ConfigErrors, LoadError};
+pub use missing::MissingMatrix;
 pub use vars::Vars;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -199,15 +203,23 @@ impl Component {
 }
 
 impl Matrix {
-    pub fn load(path: &Path) -> Result<Matrix, ConfigErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read matrix file: {e}"),
-            hint: Some("check the path and that the file is readable UTF-8 text".to_string()),
+    pub fn load(path: &Path) -> Result<Matrix, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => LoadError::Missing(MissingMatrix::at(path)),
+            _ => LoadError::Invalid(
+                ConfigError {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read matrix file: {e}"),
+                    hint: Some(
+                        "check the path and that the file is readable UTF-8 text".to_string(),
+                    ),
+                }
+                .into(),
+            ),
         })?;
-        Matrix::from_str(&text, path)
+        Ok(Matrix::from_str(&text, path)?)
     }
 
     /// `path` need not exist; it names the file in errors, and its directory

@@ -44,6 +44,8 @@ pub async fn run<R: Runner>(
         matrix,
         // The runner masks secrets at the source; nothing the console draws needs the values.
         redactor: _,
+        // Logged into the log pane before the loop starts.
+        notes: _,
     } = prep;
     let matrix = Arc::new(matrix);
     let scheduler::Handle {

@@ -62,6 +62,9 @@ pub fn run(prep: Prepared, runner: impl Runner) -> Result<Ending, Error> {
     for warning in &prep.matrix.warnings {
         tracing::warn!("{warning}");
     }
+    for note in &prep.notes {
+        tracing::info!("{note}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

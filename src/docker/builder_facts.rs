@@ -86,17 +86,21 @@ pub fn builders_used(matrix: &Matrix) -> Vec<(Option<String>, Vec<Platform>)> {
 }
 
 pub async fn gather(matrix: &Matrix) -> Vec<BuilderFacts> {
-    let used = builders_used(matrix);
+    gather_used(builders_used(matrix), matrix.builder.as_ref()).await
+}
+
+/// `used` as `builders_used` lists them; `builder` is the matrix's `[builder]`, if any.
+pub async fn gather_used(
+    used: Vec<(Option<String>, Vec<Platform>)>,
+    builder: Option<&BuilderConfig>,
+) -> Vec<BuilderFacts> {
     let names: Vec<Option<String>> = used.iter().map(|(n, _)| n.clone()).collect();
     let facts = buildx::query(&names).await;
-    let wants_host = matrix
-        .builder
-        .as_ref()
-        .is_some_and(|b| b.network.as_deref() == Some("host"));
+    let wants_host = builder.is_some_and(|b| b.network.as_deref() == Some("host"));
     let docker = container::connect();
     let mut out = Vec::new();
     for ((name, platforms), (_, inspected)) in used.into_iter().zip(facts.used) {
-        let declared = matrix.builder.clone().filter(|b| b.name == name);
+        let declared = builder.filter(|b| b.name == name).cloned();
         let found = found(&name, inspected, &facts.listed);
         let mut containers = Vec::new();
         let mut unknowns = Vec::new();

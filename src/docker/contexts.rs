@@ -9,13 +9,14 @@ use std::process::{Command, Stdio};
 
 use crate::plan::Facts;
 
-/// What the planner needs to know about this host. The contexts come from the CLI's own
-/// configuration; no daemon is asked.
-/// `dir` is the matrix's directory, where git is asked for the source labels.
-pub fn plan_facts(dir: &std::path::Path) -> Facts {
+/// What the planner needs to know about this host and the project's files. The contexts come
+/// from the CLI's own configuration; no daemon is asked. git is asked, in the matrix's
+/// directory, for the source labels.
+pub fn plan_facts(matrix: &crate::config::Matrix) -> Facts {
     Facts {
         docker_contexts: list(),
-        source: crate::plan::Source::discover(dir),
+        source: crate::plan::Source::discover(&matrix.root),
+        dockerfiles: crate::plan::read_dockerfiles(matrix),
     }
 }
 

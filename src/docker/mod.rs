@@ -1,5 +1,6 @@
 //! Facts from the Docker engine and buildx.
 
+pub mod base_images;
 pub mod builder;
 pub mod builder_facts;
 pub mod buildx;

@@ -1,6 +1,8 @@
 //! `archgrid doctor`: whether this machine can build the matrix, one check at a time, each with
 //! why it passed or failed and what to do. The builder pane shows the same checks at its top.
+//! Without a matrix the machine is still checked, for the platforms most projects build.
 
+mod base_images;
 mod binfmt;
 mod bridge;
 mod builders;
@@ -17,6 +19,7 @@ mod probe;
 mod probe_output;
 mod registry;
 mod registry_reach;
+mod subject;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -25,7 +28,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::config::Matrix;
-use crate::docker::builder_facts::{self, BuilderFacts};
+use crate::docker::builder_facts::BuilderFacts;
 use crate::model::Platform;
 use probe_output::{FetchResult, RunResult};
 
@@ -33,6 +36,7 @@ pub use binfmt::BINFMT_DIR;
 pub use bridge::NAME as BRIDGE_NETWORK;
 pub use engine::EngineFacts;
 pub use registry_reach::NAME as REGISTRY_FROM_BUILDER;
+pub use subject::{Subject, MACHINE_PLATFORMS};
 
 /// The name of the check that says whether `platform` can run, probe included.
 pub fn platform_check_name(platform: &Platform) -> String {
@@ -140,16 +144,31 @@ pub fn names(name: &str, prefix: &str) -> bool {
 /// Runs every check against the engine, buildx, this machine and the registry, and the probe
 /// builds on the matrix's builders.
 pub async fn run(matrix: &Matrix) -> Report {
-    run_with(matrix, Path::new(BINFMT_DIR)).await
+    run_with(Subject::Matrix(matrix), Path::new(BINFMT_DIR)).await
+}
+
+/// The checks of this machine that need no project: the engine, buildx, the bridge, emulation
+/// of `MACHINE_PLATFORMS` probed on buildx's current builder, free disk and that builder.
+pub async fn run_without_matrix() -> Report {
+    let platforms = subject::machine_platforms();
+    run_with(Subject::Machine(&platforms), Path::new(BINFMT_DIR)).await
 }
 
 /// `binfmt_dir` stands in for /proc/sys/fs/binfmt_misc.
-pub async fn run_with(matrix: &Matrix, binfmt_dir: &Path) -> Report {
+pub async fn run_with(subject: Subject<'_>, binfmt_dir: &Path) -> Report {
     let docker_config = credentials::DockerConfig::load();
+    let registry = async {
+        match subject {
+            Subject::Matrix(m) => {
+                Some(registry::check(m.project.registry.as_deref(), &docker_config).await)
+            }
+            Subject::Machine(_) => None,
+        }
+    };
     let (side, buildx, registry) = tokio::join!(
-        engine_side(matrix, &docker_config),
+        engine_side(subject, &docker_config),
         buildx_version::check(),
-        registry::check(matrix.project.registry.as_deref(), &docker_config),
+        registry,
     );
     let EngineSide {
         check: engine_check,
@@ -170,21 +189,24 @@ pub async fn run_with(matrix: &Matrix, binfmt_dir: &Path) -> Report {
         bridge::with_probe_failure(bridge, bridge_failure),
     ];
     let inspected = platforms::checks(
-        matrix,
+        subject.platforms(),
         engine.as_ref(),
         &builders,
         &remote_nodes,
         binfmt_dir,
     );
-    for (platform, check) in matrix.project.platforms.iter().zip(inspected) {
+    for (platform, check) in subject.platforms().iter().zip(inspected) {
         checks.push(match probes.runs.iter().find(|r| &r.platform == platform) {
             Some(run) => emulation::with_probe(check, platform, &run.builder, &run.result),
             None => check,
         });
     }
-    checks.push(registry);
+    checks.extend(registry);
     checks.extend(probes.fetches);
     checks.push(disk::check(engine.as_ref()));
+    if let Subject::Matrix(matrix) = subject {
+        checks.extend(base_images::checks(matrix).await);
+    }
     if engine.is_some() {
         checks.extend(builders.iter().map(builders::check));
     } else {
@@ -207,23 +229,26 @@ struct EngineSide {
     probes: Probes,
 }
 
-async fn engine_side(matrix: &Matrix, docker_config: &credentials::DockerConfig) -> EngineSide {
+async fn engine_side(
+    subject: Subject<'_>,
+    docker_config: &credentials::DockerConfig,
+) -> EngineSide {
     let (check, facts) = engine::check(docker_config).await;
     if facts.is_none() {
         return EngineSide {
             check,
-            bridge: bridge::check(matrix, None).await,
-            probes: Probes::not_run(matrix),
+            bridge: bridge::check(subject.host_network(), None).await,
+            probes: Probes::not_run(subject.registry()),
             facts,
             builders: Vec::new(),
             remote_nodes: BTreeSet::new(),
         };
     }
-    let builders = builder_facts::gather(matrix).await;
+    let builders = subject.builders().await;
     let (remote_nodes, bridge, probes) = tokio::join!(
         remote_nodes(&builders),
-        bridge::check(matrix, facts.as_ref()),
-        probes(matrix, &builders),
+        bridge::check(subject.host_network(), facts.as_ref()),
+        probes(subject, &builders),
     );
     EngineSide {
         check,
@@ -249,10 +274,8 @@ struct RunProbe {
 
 impl Probes {
     /// Without an engine no probe runs; a registry still gets its line saying so.
-    fn not_run(matrix: &Matrix) -> Probes {
-        let fetches = matrix
-            .project
-            .registry
+    fn not_run(registry: Option<&str>) -> Probes {
+        let fetches = registry
             .iter()
             .map(|_| {
                 Check::warn(
@@ -269,7 +292,7 @@ impl Probes {
     }
 }
 
-async fn probes(matrix: &Matrix, builders: &[BuilderFacts]) -> Probes {
+async fn probes(subject: Subject<'_>, builders: &[BuilderFacts]) -> Probes {
     // Probes need to know where cells run, not what they are labelled with.
     let plan_facts = tokio::task::spawn_blocking(|| crate::plan::Facts {
         docker_contexts: crate::docker::contexts::list(),
@@ -277,8 +300,8 @@ async fn probes(matrix: &Matrix, builders: &[BuilderFacts]) -> Probes {
     })
     .await
     .unwrap_or_default();
-    let sites = probe::sites(matrix, &plan_facts);
-    let host_network = bridge::unused(matrix);
+    let sites = subject.sites(&plan_facts);
+    let host_network = subject.host_network();
     let facts_of = |site: &probe::Site| builders.iter().find(|f| f.name == site.builder);
     let label = |site: &probe::Site| facts_of(site).map_or_else(|| site.label(), |f| f.label());
 
@@ -301,7 +324,7 @@ async fn probes(matrix: &Matrix, builders: &[BuilderFacts]) -> Probes {
         }
     }
     let several = fetch_sites.len() > 1;
-    let target = matrix.project.registry.as_deref().map(registry::target);
+    let target = subject.registry().map(registry::target);
     let fetches = futures::future::join_all(
         target
             .iter()

@@ -6,12 +6,11 @@ use std::path::Path;
 
 use super::binfmt::{self, Handler};
 use super::{Check, EngineFacts};
-use crate::config::Matrix;
 use crate::docker::builder_facts::BuilderFacts;
 use crate::model::Platform;
 
 pub fn checks(
-    matrix: &Matrix,
+    platforms: &[Platform],
     engine: Option<&EngineFacts>,
     builders: &[BuilderFacts],
     remote_nodes: &BTreeSet<String>,
@@ -31,9 +30,7 @@ pub fn checks(
             whose: "this machine is",
         }),
     };
-    matrix
-        .project
-        .platforms
+    platforms
         .iter()
         .map(|p| {
             check(

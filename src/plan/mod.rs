@@ -1,5 +1,6 @@
 //! Matrix → cells (component × platform), each with the exact argv of its buildx child.
 
+mod deps;
 mod source;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +20,7 @@ pub use platform_choice::{choose_platforms, PlatformChoiceError};
 /// Where archgrid keeps its state, logs and metadata files, beside the matrix file.
 pub const STATE_DIR: &str = ".archgrid";
 
+pub use deps::{read_dockerfiles, DepFinding, Edge, Found};
 pub use source::{public_url, Source};
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +34,11 @@ pub struct Cell {
     pub argv: Vec<String>,
     /// Cells of the same platform this one waits for.
     pub deps: Vec<usize>,
+    /// The same cells as `deps`, each with where the dependency comes from.
+    pub edges: Vec<Edge>,
+    /// Images the Dockerfile reads that no component makes: a registry or the engine must
+    /// have them.
+    pub reads: Vec<Found>,
     pub context: PathBuf,
     pub dockerfile: PathBuf,
     pub builder: Option<String>,
@@ -77,6 +84,9 @@ pub struct Facts {
     pub docker_contexts: BTreeSet<String>,
     /// The repository and commit the matrix is in, for the OCI labels.
     pub source: Source,
+    /// Each component's Dockerfile, read for the dependencies it names. A component missing
+    /// here has only its `depends_on`.
+    pub dockerfiles: BTreeMap<String, Result<crate::dockerfile::Dockerfile, String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +100,11 @@ pub struct Plan {
     pub cells: Vec<Cell>,
     /// The order cells would start in with unlimited concurrency and no failures.
     pub order: Vec<usize>,
+    /// Edges added from the Dockerfiles, and the ones that could not be.
+    #[serde(skip)]
+    pub dep_findings: Vec<DepFinding>,
+    /// `[project] strict_deps`: an added edge is an error.
+    pub strict_deps: bool,
     #[serde(skip)]
     pub state_dir: PathBuf,
 }
@@ -97,10 +112,13 @@ pub struct Plan {
 impl Plan {
     pub fn new(matrix: &Matrix, facts: &Facts) -> Plan {
         let state_dir = matrix.root.join(STATE_DIR);
-        let components = dependency_order(matrix);
+        let inferred = deps::Inferred::new(matrix, &facts.dockerfiles);
+        let mut dep_findings = inferred.findings.clone();
+        let components = dependency_order(matrix, &inferred.graph);
         let platforms = matrix.project.platforms.clone();
         let mut cells = Vec::new();
         let mut index_of: BTreeMap<(String, Platform), usize> = BTreeMap::new();
+        let mut found_refs: Vec<Vec<(usize, Found)>> = Vec::new();
         for name in &components {
             let comp = matrix
                 .component(name)
@@ -111,11 +129,47 @@ impl Plan {
                 }
                 let index = cells.len();
                 index_of.insert((name.clone(), platform.clone()), index);
-                let deps = comp
+                let mut edges: Vec<Edge> = comp
                     .depends_on
                     .iter()
                     .filter_map(|d| index_of.get(&(d.clone(), platform.clone())).copied())
+                    .map(|dep| Edge {
+                        dep,
+                        declared: true,
+                        found: Vec::new(),
+                    })
                     .collect();
+                let mut refs = Vec::new();
+                for (dep_name, found) in inferred.of(name, platform) {
+                    let cell = format!("{name}@{platform}");
+                    let Some(&dep) = index_of.get(&(dep_name.clone(), platform.clone())) else {
+                        dep_findings.push(DepFinding::NotBuilt {
+                            cell,
+                            dep: dep_name.clone(),
+                            platform: platform.clone(),
+                            found: found.clone(),
+                        });
+                        continue;
+                    };
+                    refs.push((dep, found.clone()));
+                    match edges.iter_mut().find(|e| e.dep == dep) {
+                        Some(edge) => edge.found.push(found.clone()),
+                        None => {
+                            dep_findings.push(DepFinding::Added {
+                                cell,
+                                dep: dep_name.clone(),
+                                found: found.clone(),
+                            });
+                            edges.push(Edge {
+                                dep,
+                                declared: false,
+                                found: vec![found.clone()],
+                            });
+                        }
+                    }
+                }
+                found_refs.push(refs);
+                let deps = edges.iter().map(|e| e.dep).collect();
                 let arch = platform.arch_tag();
                 let builder = matrix
                     .platform_routes
@@ -132,6 +186,8 @@ impl Plan {
                     image: image_ref(matrix, name, &arch),
                     argv: Vec::new(),
                     deps,
+                    edges,
+                    reads: inferred.external(name, platform),
                     context: comp.context.clone(),
                     dockerfile: comp.dockerfile.clone(),
                     builder,
@@ -143,7 +199,7 @@ impl Plan {
             }
         }
         for i in 0..cells.len() {
-            cells[i].argv = build_argv(matrix, facts, &cells, i);
+            cells[i].argv = build_argv(matrix, facts, &cells, i, &found_refs[i]);
         }
         compute_chains(&mut cells);
         let order = start_order(&cells);
@@ -155,8 +211,28 @@ impl Plan {
             platforms,
             cells,
             order,
+            dep_findings,
+            strict_deps: matrix.project.strict_deps,
             state_dir,
         }
+    }
+
+    /// Dependency problems that stop a build, each with what to do.
+    pub fn dependency_errors(&self) -> Vec<String> {
+        self.dep_findings
+            .iter()
+            .filter(|f| f.is_error(self.strict_deps))
+            .map(|f| f.message(self.strict_deps))
+            .collect()
+    }
+
+    /// Dependencies added from the Dockerfiles, and Dockerfiles that could not be read.
+    pub fn dependency_notes(&self) -> Vec<String> {
+        self.dep_findings
+            .iter()
+            .filter(|f| !f.is_error(self.strict_deps))
+            .map(|f| f.message(self.strict_deps))
+            .collect()
     }
 
     pub fn find(&self, component: &str, platform: &Platform) -> Option<&Cell> {
@@ -271,7 +347,13 @@ fn image_ref(matrix: &Matrix, component: &str, arch: &str) -> String {
     }
 }
 
-fn build_argv(matrix: &Matrix, facts: &Facts, cells: &[Cell], i: usize) -> Vec<String> {
+fn build_argv(
+    matrix: &Matrix,
+    facts: &Facts,
+    cells: &[Cell],
+    i: usize,
+    found: &[(usize, Found)],
+) -> Vec<String> {
     let cell = &cells[i];
     let comp = matrix
         .component(&cell.component)
@@ -291,12 +373,25 @@ fn build_argv(matrix: &Matrix, facts: &Facts, cells: &[Cell], i: usize) -> Vec<S
     if let Some(target) = &comp.target {
         flag("--target", target.clone());
     }
+    let mut named = BTreeSet::new();
     for &dep in &cell.deps {
         let dep = &cells[dep];
+        named.insert(dep.component.clone());
         flag(
             "--build-context",
             format!("{}=docker-image://{}", dep.component, dep.image),
         );
+    }
+    // A Dockerfile that names the dependency otherwise (`FROM acme/base:${TAG}`) gets that
+    // name too, keyed the way buildx and BuildKit look named contexts up.
+    for (dep, found) in found {
+        let name = crate::dockerfile::familiar(&found.reference);
+        if named.insert(name.clone()) {
+            flag(
+                "--build-context",
+                format!("{name}=docker-image://{}", cells[*dep].image),
+            );
+        }
     }
     for (name, source) in &comp.contexts {
         flag("--build-context", format!("{name}={source}"));
@@ -416,22 +511,26 @@ pub fn docker_options(docker_context: Option<&str>) -> Vec<String> {
     }
 }
 
-fn dependency_order(matrix: &Matrix) -> Vec<String> {
+/// `graph` holds each component's declared and found dependencies.
+fn dependency_order(matrix: &Matrix, graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
     let mut done: Vec<String> = Vec::new();
     let mut visiting = BTreeSet::new();
-    fn visit(matrix: &Matrix, name: &str, done: &mut Vec<String>, visiting: &mut BTreeSet<String>) {
+    fn visit(
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        name: &str,
+        done: &mut Vec<String>,
+        visiting: &mut BTreeSet<String>,
+    ) {
         if done.iter().any(|d| d == name) || !visiting.insert(name.to_string()) {
             return;
         }
-        if let Some(comp) = matrix.component(name) {
-            for dep in &comp.depends_on {
-                visit(matrix, dep, done, visiting);
-            }
+        for dep in graph.get(name).into_iter().flatten() {
+            visit(graph, dep, done, visiting);
         }
         done.push(name.to_string());
     }
     for comp in &matrix.components {
-        visit(matrix, &comp.name, &mut done, &mut visiting);
+        visit(graph, &comp.name, &mut done, &mut visiting);
     }
     done
 }
@@ -464,3 +563,6 @@ fn start_order(cells: &[Cell]) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod deps_tests;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use archgrid::build::scheduler::{self, Command, Event, Settings};
 use archgrid::config::RetryPolicy;
 use archgrid::model::{CellStatus, Outcome, Platform};
-use archgrid::plan::{Cell, Plan};
+use archgrid::plan::{Cell, Edge, Plan};
 use fake::{Fake, Script};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -37,6 +37,14 @@ fn plan(components: &[(&str, &[&str])], platforms: &[&str]) -> Plan {
                         .unwrap()
                         .index
                 })
+                .collect::<Vec<usize>>();
+            let edges = deps
+                .iter()
+                .map(|&dep| Edge {
+                    dep,
+                    declared: true,
+                    found: Vec::new(),
+                })
                 .collect();
             cells.push(Cell {
                 index,
@@ -45,6 +53,8 @@ fn plan(components: &[(&str, &[&str])], platforms: &[&str]) -> Plan {
                 image: format!("r/{name}:t-{}", p.arch_tag()),
                 argv: vec![],
                 deps,
+                edges,
+                reads: Vec::new(),
                 context: PathBuf::from("/nonexistent"),
                 dockerfile: PathBuf::from("/nonexistent/Dockerfile"),
                 builder: None,
@@ -72,6 +82,8 @@ fn plan(components: &[(&str, &[&str])], platforms: &[&str]) -> Plan {
         platforms,
         cells,
         order,
+        dep_findings: Vec::new(),
+        strict_deps: false,
         state_dir: PathBuf::from("/nonexistent"),
     }
 }

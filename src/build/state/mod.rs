@@ -339,6 +339,8 @@ mod tests {
             image: "localhost/demo/app:v1-amd64".into(),
             argv: Vec::new(),
             deps: Vec::new(),
+            edges: Vec::new(),
+            reads: Vec::new(),
             context: dir.to_path_buf(),
             dockerfile: dir.join("Dockerfile"),
             builder: None,

@@ -1,5 +1,6 @@
 //! A valid matrix read in full: every value kept, omitted settings defaulted, relative
-//! paths resolved from the matrix file's directory, and a file that cannot be read at all.
+//! paths resolved from the matrix file's directory, a file that cannot be read at all, and no
+//! file.
 
 use std::fs;
 use std::path::Path;
@@ -190,8 +191,11 @@ fn load_reads_the_file_and_resolves_from_its_directory() {
 #[test]
 fn unreadable_file_is_reported_without_a_position() {
     let f = Fixture::new();
-    let path = f.dir.path().join("missing.toml");
-    let errors = Matrix::load(&path).unwrap_err().0;
+    let path = f.dir.path().join("latin1.toml");
+    fs::write(&path, b"[project]\nname = \"caf\xe9\"\n").unwrap();
+    let Err(LoadError::Invalid(ConfigErrors(errors))) = Matrix::load(&path) else {
+        panic!("a file that is not UTF-8 is there, but unreadable");
+    };
     assert_eq!(errors.len(), 1);
     let e = &errors[0];
     assert_eq!((e.line, e.column), (0, 0));
@@ -202,6 +206,16 @@ fn unreadable_file_is_reported_without_a_position() {
         e.message
     );
     assert!(e.hint.is_some());
+}
+
+#[test]
+fn a_missing_file_is_missing_not_invalid() {
+    let f = Fixture::new();
+    let path = f.dir.path().join("matrix.toml");
+    let Err(LoadError::Missing(missing)) = Matrix::load(&path) else {
+        panic!("nothing is at {}", path.display());
+    };
+    assert_eq!(missing.path, f.root().join("matrix.toml"));
 }
 
 #[test]

@@ -1,0 +1,258 @@
+//! The images Dockerfiles read that no component makes, asked for before anything builds: one
+//! that neither the engine nor its registry has is most likely a dependency missing from the
+//! matrix or a typo, and would otherwise fail minutes later inside BuildKit as a "failed to
+//! resolve source metadata" that reads like a network problem.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::command::docker;
+use crate::config::suggest::closest;
+use crate::dockerfile::repository;
+use crate::model::Platform;
+use crate::plan::{Found, Plan};
+
+/// A registry that does not answer in this time is reported, not waited for.
+const REGISTRY_LIMIT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaseImageProblem {
+    /// The cells that read the image, as `component@platform`.
+    pub cells: Vec<String>,
+    pub found: Found,
+    pub kind: ProblemKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ProblemKind {
+    /// Neither the engine nor a registry has it.
+    Missing {
+        why: String,
+        /// The component the name is closest to.
+        guess: Option<String>,
+    },
+    /// The registry has it, but not for this platform.
+    NoPlatform {
+        platform: Platform,
+        has: Vec<String>,
+    },
+}
+
+impl fmt::Display for BaseImageProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cells = self.cells.join(", ");
+        let found = &self.found;
+        match &self.kind {
+            ProblemKind::Missing { why, guess } => {
+                write!(
+                    f,
+                    "{cells}: {} names no component, and neither the engine nor a registry has it: {}",
+                    where_read(found),
+                    first_line(why)
+                )?;
+                match guess {
+                    Some(name) => write!(f, "\n  hint: a typo? did you mean {name:?}, the component?"),
+                    None => write!(f, "\n  hint: a dependency missing from the matrix, or a typo: add the component that makes it, or fix the name"),
+                }
+            }
+            ProblemKind::NoPlatform { platform, has } => write!(
+                f,
+                "{cells}: {} has no {platform} image (it has {})\n  hint: build it for {platform} too, or leave {platform} out of these components' platforms",
+                where_read(found),
+                has.join(", ")
+            ),
+        }
+    }
+}
+
+/// `FROM bsae (api/Dockerfile:3)`, with the reference the args made when it differs from the
+/// text: `FROM ${BASE} (api/Dockerfile:3, bsae:1)`.
+fn where_read(found: &Found) -> String {
+    let written = found
+        .instruction
+        .split_once(['=', ' '])
+        .is_some_and(|(_, r)| r == found.reference);
+    if written {
+        format!("{} ({}:{})", found.instruction, found.file, found.line)
+    } else {
+        format!(
+            "{} ({}:{}, {})",
+            found.instruction, found.file, found.line, found.reference
+        )
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    let line = text.lines().next().unwrap_or(text);
+    line.strip_prefix("ERROR: ").unwrap_or(line)
+}
+
+/// Every image the plan's cells read from outside the project that cannot be had. Each image
+/// is asked for once per engine: the engine's own store first, then its registry.
+pub async fn check(plan: &Plan) -> Vec<BaseImageProblem> {
+    let mut wanted: BTreeMap<(Option<String>, String), Vec<usize>> = BTreeMap::new();
+    for cell in &plan.cells {
+        for found in &cell.reads {
+            wanted
+                .entry((cell.docker_context.clone(), found.reference.clone()))
+                .or_default()
+                .push(cell.index);
+        }
+    }
+    let asks = wanted
+        .iter()
+        .map(|((context, reference), cells)| async move {
+            let answer = availability(context.as_deref(), reference).await;
+            (reference, cells, answer)
+        });
+    let mut problems = Vec::new();
+    for (reference, cells, answer) in futures::future::join_all(asks).await {
+        let first = &plan.cells[cells[0]];
+        let found = first
+            .reads
+            .iter()
+            .find(|f| &f.reference == reference)
+            .expect("the reference came from this cell")
+            .clone();
+        match answer {
+            Availability::Have(platforms) => {
+                let Some(has) = platforms else { continue };
+                let mut lacking: BTreeMap<Platform, Vec<String>> = BTreeMap::new();
+                for &i in cells {
+                    let cell = &plan.cells[i];
+                    if !has.iter().any(|p| p.same_as(&cell.platform)) {
+                        lacking
+                            .entry(cell.platform.clone())
+                            .or_default()
+                            .push(cell.id());
+                    }
+                }
+                for (platform, ids) in lacking {
+                    problems.push(BaseImageProblem {
+                        cells: ids,
+                        found: found.clone(),
+                        kind: ProblemKind::NoPlatform {
+                            platform,
+                            has: has.iter().map(Platform::to_string).collect(),
+                        },
+                    });
+                }
+            }
+            Availability::Missing(why) => {
+                let name = repository(reference);
+                let guess =
+                    closest(&name, plan.components.iter().map(String::as_str)).map(str::to_string);
+                problems.push(BaseImageProblem {
+                    cells: cells.iter().map(|&i| plan.cells[i].id()).collect(),
+                    found,
+                    kind: ProblemKind::Missing { why, guess },
+                });
+            }
+        }
+    }
+    problems
+}
+
+enum Availability {
+    /// With the platforms of a registry's index, when it is one.
+    Have(Option<Vec<Platform>>),
+    Missing(String),
+}
+
+async fn availability(context: Option<&str>, reference: &str) -> Availability {
+    let mut argv: Vec<String> = crate::plan::docker_options(context);
+    argv.extend(["image", "inspect", "--format", "{{.Id}}", reference].map(String::from));
+    if docker(&argv, None, None).await.is_ok_and(|ran| ran.success) {
+        return Availability::Have(None);
+    }
+    let argv: Vec<String> = ["buildx", "imagetools", "inspect", "--raw", reference]
+        .map(String::from)
+        .to_vec();
+    match docker(&argv, None, Some(REGISTRY_LIMIT)).await {
+        Ok(ran) if ran.success => Availability::Have(index_platforms(&ran.stdout)),
+        Ok(ran) => Availability::Missing(ran.error_text()),
+        Err(e) => Availability::Missing(e),
+    }
+}
+
+/// The platforms an index lists; `None` for a single manifest, whose platform only its config
+/// tells.
+fn index_platforms(raw: &str) -> Option<Vec<Platform>> {
+    let doc: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let manifests = doc.get("manifests")?.as_array()?;
+    let platforms = manifests
+        .iter()
+        .filter_map(|m| {
+            let p = m.get("platform")?;
+            let os = p.get("os")?.as_str()?;
+            let arch = p.get("architecture")?.as_str()?;
+            // Attestation manifests say unknown/unknown.
+            if os == "unknown" {
+                return None;
+            }
+            let spelled = match p.get("variant").and_then(|v| v.as_str()) {
+                Some(variant) => format!("{os}/{arch}/{variant}"),
+                None => format!("{os}/{arch}"),
+            };
+            spelled.parse().ok()
+        })
+        .collect();
+    Some(platforms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_of_an_index() {
+        let raw = r#"{"manifests":[
+            {"platform":{"os":"linux","architecture":"amd64"}},
+            {"platform":{"os":"linux","architecture":"arm","variant":"v7"}},
+            {"platform":{"os":"unknown","architecture":"unknown"}}]}"#;
+        let names: Vec<String> = index_platforms(raw)
+            .unwrap()
+            .iter()
+            .map(Platform::to_string)
+            .collect();
+        assert_eq!(names, ["linux/amd64", "linux/arm/v7"]);
+        assert_eq!(index_platforms(r#"{"config":{}}"#), None);
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let found = Found {
+            file: "api/Dockerfile".into(),
+            line: 3,
+            instruction: "FROM bsae".into(),
+            reference: "bsae".into(),
+        };
+        let problem = BaseImageProblem {
+            cells: vec!["api@linux/amd64".into()],
+            found: found.clone(),
+            kind: ProblemKind::Missing {
+                why: "ERROR: failed to do request: no such host\nmore".into(),
+                guess: Some("base".into()),
+            },
+        };
+        assert_eq!(
+            problem.to_string(),
+            "api@linux/amd64: FROM bsae (api/Dockerfile:3) names no component, and neither the engine nor a registry has it: failed to do request: no such host\n  hint: a typo? did you mean \"base\", the component?"
+        );
+        let problem = BaseImageProblem {
+            cells: vec!["api@linux/riscv64".into()],
+            found,
+            kind: ProblemKind::NoPlatform {
+                platform: "linux/riscv64".parse().unwrap(),
+                has: vec!["linux/amd64".into()],
+            },
+        };
+        assert!(problem.to_string().contains(
+            "FROM bsae (api/Dockerfile:3) has no linux/riscv64 image (it has linux/amd64)"
+        ));
+    }
+}
