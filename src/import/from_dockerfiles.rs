@@ -34,7 +34,7 @@ pub fn propose(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "root".into());
     let names = scan::component_names(&found, &dir, &root_name);
-    let components = found
+    let mut components: Vec<Component> = found
         .iter()
         .zip(names)
         .map(|(f, name)| {
@@ -48,27 +48,35 @@ pub fn propose(
             }
         })
         .collect();
+    let project = Project {
+        name: names::project_name(place.matrix_dir),
+        registry: match &choices.registry {
+            Some(r) => Registry::Flag(r.clone()),
+            None => Registry::None,
+        },
+        tag: match &choices.tag {
+            Some(t) => Tag::Flag(t.clone()),
+            None => Tag::Default,
+        },
+        platforms: match &choices.platforms {
+            Some(p) => Platforms::Flag(p.clone()),
+            None => Platforms::Default,
+        },
+    };
+    super::deps::add_from_dockerfiles(
+        &mut components,
+        place.matrix_dir,
+        project.registry.value(),
+        &project.name,
+        &project.platforms.list(),
+    );
     let proposal = Proposal {
         origin: Origin::Dockerfiles {
             dir: dir_given.display().to_string(),
         },
-        project: Project {
-            name: names::project_name(place.matrix_dir),
-            registry: match &choices.registry {
-                Some(r) => Registry::Flag(r.clone()),
-                None => Registry::None,
-            },
-            tag: match &choices.tag {
-                Some(t) => Tag::Flag(t.clone()),
-                None => Tag::Default,
-            },
-            platforms: match &choices.platforms {
-                Some(p) => Platforms::Flag(p.clone()),
-                None => Platforms::Default,
-            },
-        },
+        project,
+        components: super::from_bake::dependencies_first(components),
         secrets: Vec::new(),
-        components,
         skipped: Vec::new(),
         left_out: Vec::new(),
     };

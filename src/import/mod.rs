@@ -5,6 +5,7 @@
 
 pub mod bake;
 pub mod compose;
+mod deps;
 mod error;
 mod from_bake;
 mod from_dockerfiles;

@@ -36,10 +36,6 @@ pub fn relative(from: &Path, to: &Path) -> PathBuf {
         .zip(&to_parts)
         .take_while(|(a, b)| a == b)
         .count();
-    // Nothing in common but the root: a relative path would only be longer.
-    if common <= 1 && from.len() > 1 {
-        return to.to_path_buf();
-    }
     let mut out = PathBuf::new();
     for _ in common..from.len() {
         out.push("..");
@@ -81,8 +77,9 @@ mod tests {
         assert_eq!(r("/p/out", "/p/out"), ".");
         assert_eq!(r("/p/out", "/p/src/api"), "../src/api");
         assert_eq!(r("/p/a/b", "/p/c"), "../../c");
-        // Only the root in common: stays absolute.
-        assert_eq!(r("/tmp/x", "/srv/api"), "/srv/api");
+        // Only the root in common: still relative, so the file reads the same wherever the
+        // two trees move together.
+        assert_eq!(r("/tmp/x", "/srv/api"), "../../srv/api");
     }
 
     #[test]

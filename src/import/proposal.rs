@@ -197,6 +197,14 @@ pub enum Note {
     Alias { alias: String, from: AliasFrom },
     /// A name that would have been an alias, but already is another component's.
     AliasTaken { alias: String, owner: String },
+    /// Its Dockerfile could not be read for dependencies.
+    DockerfileUnread { message: String },
+    /// Its Dockerfile reads a component that already depends on it.
+    CycleLeftOut {
+        dependency: String,
+        because: String,
+        dependent: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,6 +244,18 @@ impl fmt::Display for Note {
                 alias,
                 from: AliasFrom::ContextName { dependent },
             } => write!(f, "alias {alias}: the context name {dependent} uses for it"),
+            Note::DockerfileUnread { message } => write!(
+                f,
+                "dependencies not read from its Dockerfile ({message}); add depends_on by hand"
+            ),
+            Note::CycleLeftOut {
+                dependency,
+                because,
+                dependent,
+            } => write!(
+                f,
+                "{because} reads {dependency}, which already depends on {dependent}; that edge is left out, since neither could build first"
+            ),
             Note::AliasTaken { alias, owner } => write!(
                 f,
                 "{alias} is not an alias here: it already names the image of {owner}"
