@@ -25,7 +25,9 @@ pub struct ProjectArgs {
     pub output: PathBuf,
     /// The project's platforms, comma-separated (linux/amd64,linux/arm64); overrides every
     /// target's.
-    #[arg(long, value_name = "LIST")]
+    // Its own id: the global --platform's field is also named `platforms`, and clap would
+    // store both under one.
+    #[arg(long = "platforms", id = "project_platforms", value_name = "LIST")]
     pub platforms: Option<String>,
     /// Images are pushed as REGISTRY/{component}; default: guessed from the targets' tags.
     #[arg(long, value_name = "REGISTRY")]

@@ -125,12 +125,20 @@ pub fn propose(
         contexts(b, c, &by_target, place, &mut context_aliases);
     }
 
-    let project = project(&built, &components, choices, place);
+    let mut project = project(&built, &components, choices, place);
+    project.labels = shared_labels(&mut components);
     aliases(
         &built,
         &mut components,
         project.registry.value(),
         context_aliases,
+    );
+    super::deps::add_from_dockerfiles(
+        &mut components,
+        place.matrix_dir,
+        project.registry.value(),
+        &project.name,
+        &project.platforms.list(),
     );
     platforms::assign(
         &mut components,
@@ -443,10 +451,32 @@ fn project(
     };
     Project {
         name: names::project_name(place.matrix_dir),
+        labels: BTreeMap::new(),
         registry,
         tag,
         platforms,
     }
+}
+
+/// The labels every component has with the same value, taken off them: `[project] labels`
+/// gives them to every image once.
+fn shared_labels(components: &mut [Component]) -> BTreeMap<String, String> {
+    let Some((first, rest)) = components.split_first() else {
+        return BTreeMap::new();
+    };
+    if rest.is_empty() {
+        return BTreeMap::new();
+    }
+    let shared: BTreeMap<String, String> = first
+        .labels
+        .iter()
+        .filter(|(k, v)| rest.iter().all(|c| c.labels.get(*k) == Some(*v)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for c in components.iter_mut() {
+        c.labels.retain(|k, _| !shared.contains_key(k));
+    }
+    shared
 }
 
 /// Tag repositories and context names, each given to one component only; a component's own

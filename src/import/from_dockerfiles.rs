@@ -50,6 +50,7 @@ pub fn propose(
         .collect();
     let project = Project {
         name: names::project_name(place.matrix_dir),
+        labels: Default::default(),
         registry: match &choices.registry {
             Some(r) => Registry::Flag(r.clone()),
             None => Registry::None,

@@ -33,6 +33,8 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Project {
     pub name: String,
+    /// Labels every component has with the same value.
+    pub labels: BTreeMap<String, String>,
     pub registry: Registry,
     pub tag: Tag,
     pub platforms: Platforms,

@@ -176,6 +176,13 @@ fn project(out: &mut String, proposal: &Proposal) {
         );
     }
     let _ = writeln!(out, "platforms = {}", platform_list(&p.platforms.list()));
+    if !p.labels.is_empty() {
+        let _ = writeln!(
+            out,
+            "labels = {}   # on every target",
+            inline_table(&p.labels)
+        );
+    }
 }
 
 fn secrets(out: &mut String, secrets: &[Secret]) {
