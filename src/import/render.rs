@@ -383,3 +383,149 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod whole_file {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::config::{Matrix, SecretSource, Vars};
+    use crate::import::left_out::{BakeOption, LeftOut};
+    use crate::import::proposal::{AliasFrom, Because, Note, Project, SkipReason, Skipped};
+
+    fn proposal() -> Proposal {
+        let p = |s: &str| s.parse::<Platform>().unwrap();
+        let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        Proposal {
+            origin: Origin::Bake {
+                files: vec!["docker-compose.yml".into()],
+            },
+            project: Project {
+                name: "shop".into(),
+                labels: map(&[("org.opencontainers.image.vendor", "Acme")]),
+                registry: Registry::Guessed("localhost:5000/shop".into()),
+                tag: Tag::Guessed("1.4.2".into()),
+                platforms: Platforms::Found(vec![p("linux/amd64"), p("linux/arm64")]),
+            },
+            secrets: vec![Secret {
+                id: "npm_token".into(),
+                from: SecretFrom::Env("NPM_TOKEN".into()),
+            }],
+            components: vec![
+                Component {
+                    name: "base".into(),
+                    source: "base".into(),
+                    context: "src/base".into(),
+                    args: map(&[("GREETING", "costs $5, ${NOT_A_VAR} and $$ \"quoted\"")]),
+                    aliases: vec!["shop-base".into()],
+                    notes: vec![Note::Alias {
+                        alias: "shop-base".into(),
+                        from: AliasFrom::ContextName {
+                            dependent: "api".into(),
+                        },
+                    }],
+                    ..Component::default()
+                },
+                Component {
+                    name: "api".into(),
+                    source: "Api.Server".into(),
+                    context: "src/api".into(),
+                    dockerfile: Some("docker/api.Dockerfile".into()),
+                    target: Some("runtime".into()),
+                    platforms: Some(vec![p("linux/amd64")]),
+                    depends_on: vec![Dependency {
+                        name: "base".into(),
+                        because: Because::BakeContext {
+                            name: "shop-base".into(),
+                            value: "service:base".into(),
+                        },
+                    }],
+                    secrets: vec!["npm_token".into()],
+                    labels: map(&[(
+                        "org.opencontainers.image.description",
+                        "the API server, with a description long enough to need a table of its own",
+                    )]),
+                    contexts: map(&[
+                        ("docs", "docs"),
+                        ("tools", "docker-image://localhost:5000/tools:1"),
+                    ]),
+                    notes: vec![Note::Renamed {
+                        from: "Api.Server".into(),
+                    }],
+                    left_out: vec![LeftOut::new(
+                        "Api.Server",
+                        BakeOption::CacheTo,
+                        "type=inline",
+                    )],
+                    ..Component::default()
+                },
+            ],
+            skipped: vec![Skipped {
+                name: "db".into(),
+                reason: SkipReason::PullOnly {
+                    image: Some("localhost:5000/library/debian:bookworm".into()),
+                },
+            }],
+            left_out: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_written_file_reads_back_as_proposed() {
+        let dir = tempfile::tempdir().unwrap();
+        for folder in ["src/base", "src/api/docker", "docs"] {
+            std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        }
+        std::fs::write(dir.path().join("src/base/Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::write(
+            dir.path().join("src/api/docker/api.Dockerfile"),
+            "FROM shop-base AS runtime\n",
+        )
+        .unwrap();
+        let text = render(&proposal());
+        let path = dir.path().join("matrix.toml");
+        let vars = Vars::new([("NPM_TOKEN".into(), "a-token-value".into())], []);
+        let matrix =
+            Matrix::from_str_with(&text, &path, &vars).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(
+            matrix.project.registry.as_deref(),
+            Some("localhost:5000/shop")
+        );
+        assert_eq!(matrix.project.tag, "1.4.2");
+        assert_eq!(
+            matrix.project.labels["org.opencontainers.image.vendor"],
+            "Acme"
+        );
+        let base = matrix.component("base").unwrap();
+        assert_eq!(
+            base.args["GREETING"],
+            "costs $5, ${NOT_A_VAR} and $$ \"quoted\""
+        );
+        assert_eq!(base.aliases, ["shop-base"]);
+        let api = matrix.component("api").unwrap();
+        assert_eq!(api.depends_on, ["base"]);
+        assert_eq!(api.target.as_deref(), Some("runtime"));
+        assert_eq!(api.platforms.len(), 1);
+        assert!(api.dockerfile.ends_with("src/api/docker/api.Dockerfile"));
+        assert_eq!(
+            api.contexts["tools"],
+            "docker-image://localhost:5000/tools:1"
+        );
+        assert!(api.contexts["docs"].ends_with("/docs"));
+        assert_eq!(
+            matrix.secrets["npm_token"],
+            SecretSource::Env("NPM_TOKEN".into())
+        );
+        assert!(api.labels["org.opencontainers.image.description"].starts_with("the API"));
+    }
+
+    #[test]
+    fn the_written_file() {
+        insta::assert_snapshot!(render(&proposal()));
+    }
+}
