@@ -15,7 +15,7 @@ use super::proposal::{
     AliasFrom, Because, Component, Dependency, Note, Origin, Platforms, Project, Proposal,
     Registry, Secret, SkipReason, Skipped, Tag,
 };
-use super::secrets::{parse_secret, parse_ssh};
+use super::secrets::{parse_secret, parse_ssh, SecretFrom};
 use super::{platforms, Choices, Place};
 use crate::model::Platform;
 
@@ -86,7 +86,7 @@ pub fn propose(
             BakeOption::NullLabel,
         );
         for spec in &target.secret {
-            secret(&name, spec, &mut c, &mut secrets, place.cwd);
+            secret(&name, spec, &mut c, &mut secrets, place);
         }
         for spec in &target.ssh {
             match parse_ssh(spec, place.cwd) {
@@ -281,9 +281,14 @@ fn values(
     }
 }
 
-fn secret(name: &str, spec: &str, c: &mut Component, secrets: &mut Vec<Secret>, cwd: &Path) {
-    let parsed = match parse_secret(spec, cwd, &|var| std::env::var_os(var).is_some()) {
-        Ok(parsed) => parsed,
+fn secret(name: &str, spec: &str, c: &mut Component, secrets: &mut Vec<Secret>, place: &Place<'_>) {
+    let parsed = match parse_secret(spec, place.cwd, &|var| std::env::var_os(var).is_some()) {
+        Ok(mut parsed) => {
+            if let SecretFrom::File(path) = &parsed.from {
+                parsed.from = SecretFrom::File(paths::relative(place.matrix_dir, path));
+            }
+            parsed
+        }
         Err(why) => {
             c.left_out.push(LeftOut::new(
                 name,

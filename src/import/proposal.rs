@@ -108,6 +108,7 @@ pub fn default_platforms() -> Vec<Platform> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
     pub id: String,
+    /// A file is relative to the matrix file's folder here.
     pub from: super::secrets::SecretFrom,
 }
 

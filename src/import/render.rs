@@ -196,7 +196,7 @@ fn secrets(out: &mut String, secrets: &[Secret]) {
     for secret in secrets {
         let source = match &secret.from {
             SecretFrom::Env(var) => format!("env = {}", literal(var)),
-            SecretFrom::File(path) => format!("file = {}", literal(&path.display().to_string())),
+            SecretFrom::File(path) => format!("file = {}", literal(&super::paths::spelled(path))),
         };
         let _ = writeln!(out, "{} = {{ {source} }}", key(&secret.id));
     }
