@@ -145,12 +145,12 @@ mod tests {
     #[test]
     fn the_target_name_counts_when_the_component_was_renamed() {
         // Target "Odd_Name" became component "odd_name"; its tag still names the target.
-        let odd = tags(&["ghcr.io/acme/Odd_Name:2"]);
+        let odd = tags(&["registry.example.com/acme/Odd_Name:2"]);
         let guess = registry_and_tag(&[Tagged {
             names: vec!["odd_name", "Odd_Name"],
             tags: &odd,
         }]);
-        assert_eq!(guess.registry.as_deref(), Some("ghcr.io/acme"));
+        assert_eq!(guess.registry.as_deref(), Some("registry.example.com/acme"));
         assert_eq!(guess.tag.as_deref(), Some("2"));
     }
 

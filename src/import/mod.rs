@@ -62,7 +62,8 @@ impl Choices {
         if let Some(r) = &registry {
             check_registry(r).map_err(|e| Error::Usage {
                 message: format!("--registry: {e}"),
-                hint: "name it as host[:port]/path, e.g. --registry ghcr.io/acme".into(),
+                hint: "name it as host[:port]/path, e.g. --registry registry.example.com/acme"
+                    .into(),
             })?;
         }
         if let Some(t) = &tag {

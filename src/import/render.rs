@@ -151,7 +151,7 @@ fn project(out: &mut String, proposal: &Proposal) {
                 out,
                 "No registry: images are loaded into the local engine as localhost/{project}/{component}:{tag}-{arch}. Name one to push them and publish manifest lists:",
             );
-            out.push_str("# registry = \"ghcr.io/acme\"\n");
+            out.push_str("# registry = \"registry.example.com/acme\"\n");
         }
     }
     match &p.tag {

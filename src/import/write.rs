@@ -69,6 +69,18 @@ pub struct Written {
 const PLACEHOLDER: &str = "set-before-building";
 
 pub fn write(proposal: &Proposal, output: &Output) -> Result<Written, Error> {
+    // A matrix without components does not load; better to write nothing and say why.
+    if proposal.components.is_empty() {
+        let why: Vec<String> = proposal
+            .skipped
+            .iter()
+            .map(|s| format!("\n  {}: {}", s.name, s.reason))
+            .collect();
+        return Err(Error::Usage {
+            message: format!("nothing builds from a local folder, so nothing was written{}", why.concat()),
+            hint: "add a Dockerfile in a folder the compose or bake file names, or write the matrix by hand (README: matrix.toml)".into(),
+        });
+    }
     let text = render(proposal);
     let failed = |e: std::io::Error| Error::Write {
         path: output.path.clone(),
