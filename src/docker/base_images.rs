@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::command::docker;
 use crate::config::suggest::closest;
-use crate::dockerfile::repository;
+use crate::dockerfile::{repository, UseKind};
 use crate::model::Platform;
 use crate::plan::{Found, Plan};
 
@@ -48,13 +48,18 @@ impl fmt::Display for BaseImageProblem {
         let found = &self.found;
         match &self.kind {
             ProblemKind::Missing { why, guess } => {
+                let what = match found.kind {
+                    UseKind::Syntax => "is a Dockerfile frontend image",
+                    _ => "names no component",
+                };
                 write!(
                     f,
-                    "{cells}: {} names no component, and neither the engine nor a registry has it: {}",
+                    "{cells}: {} {what}, and neither the engine nor a registry has it: {}",
                     where_read(found),
                     first_line(why)
                 )?;
                 match guess {
+                    _ if found.kind == UseKind::Syntax => write!(f, "\n  hint: remove the # syntax line to use the builder's own Dockerfile frontend, or make that image available to the engine"),
                     Some(name) => write!(f, "\n  hint: a typo? did you mean {name:?}, the component?"),
                     None => write!(f, "\n  hint: a dependency missing from the matrix, or a typo: add the component that makes it, or fix the name"),
                 }
@@ -74,8 +79,8 @@ impl fmt::Display for BaseImageProblem {
 fn where_read(found: &Found) -> String {
     let written = found
         .instruction
-        .split_once(['=', ' '])
-        .is_some_and(|(_, r)| r == found.reference);
+        .strip_suffix(found.reference.as_str())
+        .is_some_and(|before| before.ends_with(['=', ' ']));
     if written {
         format!("{} ({}:{})", found.instruction, found.file, found.line)
     } else {
@@ -230,6 +235,7 @@ mod tests {
             line: 3,
             instruction: "FROM bsae".into(),
             reference: "bsae".into(),
+            kind: UseKind::From,
         };
         let problem = BaseImageProblem {
             cells: vec!["api@linux/amd64".into()],

@@ -18,7 +18,8 @@ pub(super) struct Instruction {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(super) struct Directives {
-    pub syntax: Option<String>,
+    /// The frontend image and its line.
+    pub syntax: Option<(String, usize)>,
     pub escape: Option<char>,
 }
 
@@ -31,6 +32,8 @@ pub(super) struct Lines {
 const HEREDOC_KEYWORDS: [&str; 3] = ["RUN", "COPY", "ADD"];
 
 pub(super) fn split(text: &str) -> Result<Lines, (usize, String)> {
+    // Editors on Windows may start the file with a byte order mark, which BuildKit skips.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let physical: Vec<&str> = text.lines().collect();
     let (directives, first) = directives(&physical)?;
     let escape = directives.escape.unwrap_or('\\');
@@ -122,7 +125,7 @@ fn directives(lines: &[&str]) -> Result<(Directives, usize), (usize, String)> {
         }
         let value = value.trim();
         match key.to_ascii_lowercase().as_str() {
-            "syntax" => found.syntax = Some(value.to_string()),
+            "syntax" => found.syntax = Some((value.to_string(), i + 1)),
             "escape" => {
                 found.escape = match value {
                     "\\" => Some('\\'),

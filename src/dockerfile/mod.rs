@@ -30,6 +30,7 @@ pub use reference::{familiar, repository};
 pub struct Dockerfile {
     /// The `# syntax=` directive: a frontend image BuildKit pulls before it reads the file.
     pub syntax: Option<String>,
+    syntax_line: usize,
     escape: char,
     /// `ARG`s before the first FROM: the only ones FROM can use.
     meta_args: Vec<ArgDecl>,
@@ -64,6 +65,8 @@ struct StageRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UseKind {
+    /// The `# syntax=` frontend image.
+    Syntax,
     From,
     CopyFrom,
     MountFrom,
@@ -136,7 +139,8 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
         }
     }
     Ok(Dockerfile {
-        syntax: lines.directives.syntax,
+        syntax_line: lines.directives.syntax.as_ref().map_or(0, |(_, l)| *l),
+        syntax: lines.directives.syntax.map(|(s, _)| s),
         escape,
         meta_args,
         stages,
@@ -189,9 +193,9 @@ enum Resolved {
 }
 
 impl Dockerfile {
-    /// The images a build of `target` (the last stage without one) reads, in file order, with
-    /// `args` as its build args on `platform`. Stages the target does not need are skipped, as
-    /// BuildKit skips them.
+    /// The images a build of `target` (the last stage without one) reads, in file order (the
+    /// `# syntax=` frontend first), with `args` as its build args on `platform`. Stages the
+    /// target does not need are skipped, as BuildKit skips them.
     pub fn image_uses(
         &self,
         args: &BTreeMap<String, String>,
@@ -223,6 +227,14 @@ impl Dockerfile {
         }
         let needed = self.needed(target, &bases, &refs);
         let mut uses = Vec::new();
+        if let Some(syntax) = &self.syntax {
+            uses.push(ImageUse {
+                reference: syntax.clone(),
+                line: self.syntax_line,
+                kind: UseKind::Syntax,
+                instruction: format!("# syntax={syntax}"),
+            });
+        }
         for (i, stage) in self.stages.iter().enumerate() {
             if !needed[i] {
                 continue;

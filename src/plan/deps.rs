@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::{Component, Matrix};
-use crate::dockerfile::{familiar, repository, Dockerfile};
+use crate::dockerfile::{familiar, repository, Dockerfile, UseKind};
 use crate::model::text::relative_to;
 use crate::model::Platform;
 
@@ -22,6 +22,7 @@ pub struct Found {
     pub instruction: String,
     /// With the cell's args substituted.
     pub reference: String,
+    pub kind: UseKind,
 }
 
 impl fmt::Display for Found {
@@ -219,8 +220,13 @@ fn cell_uses(
     let mut deps = Vec::new();
     let mut outside = Vec::new();
     for u in file.image_uses(&comp.args_for(platform), platform, comp.target.as_deref()) {
-        let dep = names.component(&u.reference);
+        // A frontend image is BuildKit's, never a component's build.
+        let dep = match u.kind {
+            UseKind::Syntax => None,
+            _ => names.component(&u.reference),
+        };
         let found = Found {
+            kind: u.kind,
             file: path.clone(),
             line: u.line,
             instruction: u.instruction,

@@ -120,6 +120,10 @@ fn strict_deps_makes_an_added_edge_an_error() {
         errors[0]
     );
     assert!(errors[0].contains("hint: add \"base\""));
+    // The frontend image is read from outside the project, never taken for a component.
+    let worker = cell(&plan, "worker@linux/amd64");
+    assert_eq!(worker.reads[0].reference, "docker/dockerfile:1");
+    assert_eq!(worker.reads[0].kind, crate::dockerfile::UseKind::Syntax);
 }
 
 #[test]

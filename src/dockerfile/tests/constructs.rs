@@ -19,7 +19,12 @@ fn syntax_and_escape_directives() {
     let text = "# syntax=docker/dockerfile:1.6\n# escape=`\nFROM base `\n  AS b\nRUN dir c:\\ `\n  && echo\nFROM b\n";
     let file = parse(text).unwrap();
     assert_eq!(file.syntax.as_deref(), Some("docker/dockerfile:1.6"));
-    assert_eq!(refs(text), owned(&[("base", 3)]));
+    assert_eq!(
+        refs(text),
+        owned(&[("docker/dockerfile:1.6", 1), ("base", 3)]),
+        "the frontend image is read first"
+    );
+    assert_eq!(uses(text, &[], None)[0].kind, UseKind::Syntax);
     // After any other line a directive is an ordinary comment.
     let late = "FROM base\n# escape=`\n";
     assert_eq!(refs(late), owned(&[("base", 1)]));
@@ -101,4 +106,17 @@ fn from_flags_and_errors() {
         .unwrap_err()
         .message
         .contains("AS name"));
+}
+
+#[test]
+fn lowercase_keywords_crlf_and_a_byte_order_mark() {
+    let text = "\u{feff}# syntax=docker/dockerfile:1\r\nfrom base as b\r\ncopy --from=tools:1 [\"/a\", \"/b\"]\r\nonbuild COPY --from=later / /\r\n";
+    assert_eq!(
+        refs(text),
+        owned(&[("docker/dockerfile:1", 1), ("base", 2), ("tools:1", 3)])
+    );
+    assert_eq!(
+        parse(text).unwrap().syntax.as_deref(),
+        Some("docker/dockerfile:1")
+    );
 }
