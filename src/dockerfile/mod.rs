@@ -8,6 +8,7 @@
 
 mod expand;
 mod lines;
+mod names;
 mod reference;
 mod words;
 
@@ -24,6 +25,7 @@ use crate::model::Platform;
 use expand::{expand, Values};
 use words::{flags, mount_from, unquote, words};
 
+pub use names::ComponentNames;
 pub use reference::{familiar, repository};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,12 +3,11 @@
 //! The names that mean a component are the ones planning uses: the bare name untagged,
 //! `{registry}/{component}` and an alias, with any tag.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::paths;
 use super::proposal::{Because, Component, Dependency, Note};
-use crate::dockerfile::{familiar, repository};
+use crate::dockerfile::ComponentNames;
 use crate::model::Platform;
 
 /// Reads each component's Dockerfile (its context under `matrix_dir`) with its args and target
@@ -21,7 +20,13 @@ pub fn add_from_dockerfiles(
     project: &str,
     platforms: &[Platform],
 ) {
-    let names = NameIndex::new(components, registry, project);
+    let names = ComponentNames::new(
+        registry,
+        project,
+        components
+            .iter()
+            .map(|c| (c.name.as_str(), c.aliases.as_slice())),
+    );
     for i in 0..components.len() {
         let c = &components[i];
         let dockerfile_name = c.dockerfile.clone().unwrap_or_else(|| "Dockerfile".into());
@@ -87,40 +92,6 @@ fn reaches(components: &[Component], from: &str, to: &str) -> bool {
         seen.push(name);
     }
     false
-}
-
-struct NameIndex {
-    bare: Vec<String>,
-    repositories: BTreeMap<String, String>,
-}
-
-impl NameIndex {
-    fn new(components: &[Component], registry: Option<&str>, project: &str) -> NameIndex {
-        let mut repositories = BTreeMap::new();
-        for c in components {
-            let image = match registry {
-                Some(registry) => format!("{registry}/{}", c.name),
-                None => format!("localhost/{project}/{}", c.name),
-            };
-            repositories.insert(repository(&image), c.name.clone());
-            for alias in &c.aliases {
-                repositories.insert(repository(alias), c.name.clone());
-            }
-        }
-        NameIndex {
-            bare: components.iter().map(|c| c.name.clone()).collect(),
-            repositories,
-        }
-    }
-
-    fn component(&self, reference: &str) -> Option<&str> {
-        let short = familiar(reference);
-        self.bare
-            .iter()
-            .find(|b| **b == short)
-            .or_else(|| self.repositories.get(&repository(reference)))
-            .map(String::as_str)
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::{Component, Matrix};
-use crate::dockerfile::{familiar, repository, Dockerfile, UseKind};
+use crate::dockerfile::{ComponentNames, Dockerfile, UseKind};
 use crate::model::text::relative_to;
 use crate::model::Platform;
 
@@ -121,7 +121,14 @@ impl Inferred {
         matrix: &Matrix,
         dockerfiles: &BTreeMap<String, Result<Dockerfile, String>>,
     ) -> Self {
-        let names = NameIndex::new(matrix);
+        let names = ComponentNames::new(
+            matrix.project.registry.as_deref(),
+            &matrix.project.name,
+            matrix
+                .components
+                .iter()
+                .map(|c| (c.name.as_str(), c.aliases.as_slice())),
+        );
         let mut findings = Vec::new();
         let mut uses = BTreeMap::new();
         let mut external = BTreeMap::new();
@@ -212,7 +219,7 @@ fn cell_uses(
     comp: &Component,
     file: &Dockerfile,
     platform: &Platform,
-    names: &NameIndex,
+    names: &ComponentNames,
 ) -> (Vec<(String, Found)>, Vec<Found>) {
     let path = relative_to(&comp.dockerfile, &matrix.root)
         .display()
@@ -239,42 +246,6 @@ fn cell_uses(
         }
     }
     (deps, outside)
-}
-
-/// The names that mean a component in a Dockerfile.
-struct NameIndex<'a> {
-    /// The bare name, only untagged: `FROM nginx:1.25` in a project with an `nginx` component
-    /// still means the public image.
-    bare: BTreeMap<&'a str, &'a str>,
-    /// `{registry}/{component}` and aliases, with any tag.
-    repositories: BTreeMap<String, &'a str>,
-}
-
-impl<'a> NameIndex<'a> {
-    fn new(matrix: &'a Matrix) -> Self {
-        let mut bare = BTreeMap::new();
-        let mut repositories = BTreeMap::new();
-        for comp in &matrix.components {
-            let name = comp.name.as_str();
-            bare.insert(name, name);
-            let image = match &matrix.project.registry {
-                Some(registry) => format!("{registry}/{name}"),
-                None => format!("localhost/{}/{name}", matrix.project.name),
-            };
-            repositories.insert(repository(&image), name);
-            for alias in &comp.aliases {
-                repositories.insert(repository(alias), name);
-            }
-        }
-        NameIndex { bare, repositories }
-    }
-
-    fn component(&self, reference: &str) -> Option<&'a str> {
-        self.bare
-            .get(familiar(reference).as_str())
-            .or_else(|| self.repositories.get(&repository(reference)))
-            .copied()
-    }
 }
 
 /// Reads every component's Dockerfile once, for [`Inferred::new`].
