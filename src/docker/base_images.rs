@@ -40,6 +40,8 @@ pub enum ProblemKind {
         platform: Platform,
         has: Vec<String>,
     },
+    /// The registry gave no answer either way: a reset, a timeout.
+    Unchecked { why: String },
 }
 
 impl fmt::Display for BaseImageProblem {
@@ -64,6 +66,12 @@ impl fmt::Display for BaseImageProblem {
                     None => write!(f, "\n  hint: a dependency missing from the matrix, or a typo: add the component that makes it, or fix the name"),
                 }
             }
+            ProblemKind::Unchecked { why } => write!(
+                f,
+                "{cells}: could not check that a registry has the image {} reads: {}",
+                where_read(found),
+                first_line(why)
+            ),
             ProblemKind::NoPlatform { platform, has } => write!(
                 f,
                 "{cells}: {} has no {platform} image (it has {})\n  hint: build it for {platform} too, or leave {platform} out of these components' platforms",
@@ -147,6 +155,11 @@ pub async fn check(plan: &Plan) -> Vec<BaseImageProblem> {
                     });
                 }
             }
+            Availability::Unknown(why) => problems.push(BaseImageProblem {
+                cells: cells.iter().map(|&i| plan.cells[i].id()).collect(),
+                found,
+                kind: ProblemKind::Unchecked { why },
+            }),
             Availability::Missing(why) => {
                 let name = repository(reference);
                 let guess =
@@ -166,6 +179,8 @@ enum Availability {
     /// With the platforms of a registry's index, when it is one.
     Have(Option<Vec<Platform>>),
     Missing(String),
+    /// No answer either way.
+    Unknown(String),
 }
 
 async fn availability(context: Option<&str>, reference: &str) -> Availability {
@@ -179,9 +194,28 @@ async fn availability(context: Option<&str>, reference: &str) -> Availability {
         .to_vec();
     match docker(&argv, None, Some(REGISTRY_LIMIT)).await {
         Ok(ran) if ran.success => Availability::Have(index_platforms(&ran.stdout)),
-        Ok(ran) => Availability::Missing(ran.error_text()),
-        Err(e) => Availability::Missing(e),
+        Ok(ran) if ran.not_found() || says_missing(&ran.stderr) => {
+            Availability::Missing(ran.error_text())
+        }
+        Ok(ran) => Availability::Unknown(ran.error_text()),
+        Err(e) => Availability::Unknown(e),
     }
+}
+
+/// The answers that mean the name leads nowhere: no such registry host, no such repository or
+/// tag (Docker Hub answers a missing repository with a denial, as if it were private).
+fn says_missing(stderr: &str) -> bool {
+    let text = stderr.to_ascii_lowercase();
+    [
+        "no such host",
+        "not found",
+        "manifest unknown",
+        "name unknown",
+        "unauthorized",
+        "denied",
+    ]
+    .iter()
+    .any(|s| text.contains(s))
 }
 
 /// The platforms an index lists; `None` for a single manifest, whose platform only its config
@@ -226,6 +260,23 @@ mod tests {
             .collect();
         assert_eq!(names, ["linux/amd64", "linux/arm/v7"]);
         assert_eq!(index_platforms(r#"{"config":{}}"#), None);
+    }
+
+    #[test]
+    fn only_answers_that_say_so_mean_missing() {
+        assert!(says_missing(
+            "ERROR: failed to do request: Head \"https://r/v2/library/bsae/manifests/latest\": dial tcp: lookup r on 10.0.0.1:53: no such host"
+        ));
+        assert!(says_missing(
+            "ERROR: localhost:5000/library/nope:1: not found"
+        ));
+        assert!(says_missing(
+            "ERROR: pull access denied, repository does not exist or may require authorization"
+        ));
+        assert!(!says_missing(
+            "ERROR: failed to do request: Head \"https://127.0.0.1:1/v2/x/manifests/y\": read tcp 127.0.0.1:2->127.0.0.1:1: read: connection reset by peer"
+        ));
+        assert!(!says_missing("ERROR: context deadline exceeded"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::Check;
 use crate::config::Matrix;
-use crate::docker::base_images;
+use crate::docker::base_images::{self, ProblemKind};
 use crate::plan::{Facts, Plan};
 
 pub const DEPENDENCIES: &str = "dependencies";
@@ -43,14 +43,20 @@ pub async fn checks(matrix: &Matrix) -> Vec<Check> {
     }
     for problem in problems {
         let text = problem.to_string();
-        let (why, fix) = text
-            .split_once("\n  hint: ")
-            .unwrap_or((&text, "fix the name"));
-        checks.push(Check::fail(
-            format!("{BASE_IMAGES}: {}", problem.found.reference),
-            why,
-            fix,
-        ));
+        let name = format!("{BASE_IMAGES}: {}", problem.found.reference);
+        checks.push(match problem.kind {
+            ProblemKind::Unchecked { .. } => Check::warn(
+                name,
+                text,
+                "check that the registry answers, then run archgrid doctor again",
+            ),
+            _ => {
+                let (why, fix) = text
+                    .split_once("\n  hint: ")
+                    .unwrap_or((&text, "fix the name"));
+                Check::fail(name, why, fix)
+            }
+        });
     }
     checks
 }
