@@ -2,7 +2,7 @@
 //! already up to date, refuse the columns whose routed builder cannot take them, and derive the
 //! scheduler's settings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::scheduler::Settings;
@@ -109,16 +109,12 @@ impl Prepared {
     /// Adds a line for each image the selected cells read that neither the engine nor its
     /// registry has.
     pub async fn check_base_images(&mut self) {
-        let selected: Vec<usize> = (0..self.plan.cells.len())
+        let queued: BTreeSet<usize> = (0..self.plan.cells.len())
             .filter(|&i| self.initial[i] == CellStatus::Queued)
             .collect();
-        let problems = crate::docker::base_images::check(&self.plan).await;
-        let ids: Vec<String> = selected.iter().map(|&i| self.plan.cells[i].id()).collect();
-        for problem in problems {
-            if problem.cells.iter().any(|c| ids.contains(c)) {
-                self.notes.push(problem.to_string());
-            }
-        }
+        let problems = crate::docker::base_images::check(&self.plan, &queued).await;
+        self.notes
+            .extend(problems.iter().map(|problem| problem.to_string()));
     }
 }
 

@@ -27,15 +27,8 @@ pub fn run(
     let chosen = plan
         .choose_platforms(&select.platforms)
         .map_err(|e| eyre!(e))?;
-    let base_images = super::runtime().block_on(crate::docker::base_images::check(&plan));
-    let base_images: Vec<_> = base_images
-        .into_iter()
-        .filter(|p| {
-            p.cells
-                .iter()
-                .any(|id| selected.iter().any(|&i| plan.cells[i].id() == *id))
-        })
-        .collect();
+    let base_images =
+        super::runtime().block_on(crate::docker::base_images::check(&plan, &selected));
     let names = |list: &[Platform]| list.iter().map(|p| p.to_string()).collect::<Vec<_>>();
     let mut out = std::io::stdout().lock();
     if json {

@@ -3,7 +3,7 @@
 //! matrix or a typo, and would otherwise fail minutes later inside BuildKit as a "failed to
 //! resolve source metadata" that reads like a network problem.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -104,11 +104,12 @@ fn first_line(text: &str) -> &str {
     line.strip_prefix("ERROR: ").unwrap_or(line)
 }
 
-/// Every image the plan's cells read from outside the project that cannot be had. Each image
-/// is asked for once per engine: the engine's own store first, then its registry.
-pub async fn check(plan: &Plan) -> Vec<BaseImageProblem> {
+/// Every image `cells` read from outside the project that cannot be had; images only other
+/// cells read are not asked for. Each image is asked for once per engine: the engine's own
+/// store first, then its registry.
+pub async fn check(plan: &Plan, cells: &BTreeSet<usize>) -> Vec<BaseImageProblem> {
     let mut wanted: BTreeMap<(Option<String>, String), Vec<usize>> = BTreeMap::new();
-    for cell in &plan.cells {
+    for cell in cells.iter().map(|&i| &plan.cells[i]) {
         for found in &cell.reads {
             wanted
                 .entry((cell.docker_context.clone(), found.reference.clone()))

@@ -4,7 +4,7 @@
 use super::Check;
 use crate::config::Matrix;
 use crate::docker::base_images::{self, ProblemKind};
-use crate::plan::{Facts, Plan};
+use crate::plan::Plan;
 
 pub const DEPENDENCIES: &str = "dependencies";
 pub const BASE_IMAGES: &str = "base images";
@@ -12,17 +12,14 @@ pub const BASE_IMAGES: &str = "base images";
 pub async fn checks(matrix: &Matrix) -> Vec<Check> {
     let facts = {
         let matrix = matrix.clone();
-        tokio::task::spawn_blocking(move || Facts {
-            docker_contexts: crate::docker::contexts::list(),
-            dockerfiles: crate::plan::read_dockerfiles(&matrix),
-            ..Default::default()
-        })
-        .await
-        .unwrap_or_default()
+        tokio::task::spawn_blocking(move || crate::docker::contexts::plan_facts(&matrix))
+            .await
+            .unwrap_or_default()
     };
     let plan = Plan::new(matrix, &facts);
     let mut checks = vec![dependencies(&plan)];
-    let problems = base_images::check(&plan).await;
+    let every_cell = plan.cells.iter().map(|c| c.index).collect();
+    let problems = base_images::check(&plan, &every_cell).await;
     let read: std::collections::BTreeSet<&str> = plan
         .cells
         .iter()

@@ -42,6 +42,17 @@ pub struct Edge {
     pub found: Vec<Found>,
 }
 
+impl Edge {
+    /// An edge `depends_on` lists, before the Dockerfile is read.
+    pub fn declared(dep: usize) -> Edge {
+        Edge {
+            dep,
+            declared: true,
+            found: Vec::new(),
+        }
+    }
+}
+
 /// What reading the Dockerfiles turned up besides the edges themselves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DepFinding {

@@ -118,7 +118,6 @@ impl Plan {
         let platforms = matrix.project.platforms.clone();
         let mut cells = Vec::new();
         let mut index_of: BTreeMap<(String, Platform), usize> = BTreeMap::new();
-        let mut found_refs: Vec<Vec<(usize, Found)>> = Vec::new();
         for name in &components {
             let comp = matrix
                 .component(name)
@@ -133,13 +132,8 @@ impl Plan {
                     .depends_on
                     .iter()
                     .filter_map(|d| index_of.get(&(d.clone(), platform.clone())).copied())
-                    .map(|dep| Edge {
-                        dep,
-                        declared: true,
-                        found: Vec::new(),
-                    })
+                    .map(Edge::declared)
                     .collect();
-                let mut refs = Vec::new();
                 for (dep_name, found) in inferred.of(name, platform) {
                     let cell = format!("{name}@{platform}");
                     let Some(&dep) = index_of.get(&(dep_name.clone(), platform.clone())) else {
@@ -151,7 +145,6 @@ impl Plan {
                         });
                         continue;
                     };
-                    refs.push((dep, found.clone()));
                     match edges.iter_mut().find(|e| e.dep == dep) {
                         Some(edge) => edge.found.push(found.clone()),
                         None => {
@@ -168,7 +161,6 @@ impl Plan {
                         }
                     }
                 }
-                found_refs.push(refs);
                 let deps = edges.iter().map(|e| e.dep).collect();
                 let arch = platform.arch_tag();
                 let builder = matrix
@@ -199,7 +191,7 @@ impl Plan {
             }
         }
         for i in 0..cells.len() {
-            cells[i].argv = build_argv(matrix, facts, &cells, i, &found_refs[i]);
+            cells[i].argv = build_argv(matrix, facts, &cells, i);
         }
         compute_chains(&mut cells);
         let order = start_order(&cells);
@@ -347,13 +339,7 @@ fn image_ref(matrix: &Matrix, component: &str, arch: &str) -> String {
     }
 }
 
-fn build_argv(
-    matrix: &Matrix,
-    facts: &Facts,
-    cells: &[Cell],
-    i: usize,
-    found: &[(usize, Found)],
-) -> Vec<String> {
+fn build_argv(matrix: &Matrix, facts: &Facts, cells: &[Cell], i: usize) -> Vec<String> {
     let cell = &cells[i];
     let comp = matrix
         .component(&cell.component)
@@ -384,13 +370,15 @@ fn build_argv(
     }
     // A Dockerfile that names the dependency otherwise (`FROM acme/base:${TAG}`) gets that
     // name too, keyed the way buildx and BuildKit look named contexts up.
-    for (dep, found) in found {
-        let name = crate::dockerfile::familiar(&found.reference);
-        if named.insert(name.clone()) {
-            flag(
-                "--build-context",
-                format!("{name}=docker-image://{}", cells[*dep].image),
-            );
+    for edge in &cell.edges {
+        for found in &edge.found {
+            let name = crate::dockerfile::familiar(&found.reference);
+            if named.insert(name.clone()) {
+                flag(
+                    "--build-context",
+                    format!("{name}=docker-image://{}", cells[edge.dep].image),
+                );
+            }
         }
     }
     for (name, source) in &comp.contexts {
@@ -566,3 +554,5 @@ mod tests;
 
 #[cfg(test)]
 mod deps_tests;
+#[cfg(test)]
+pub(crate) mod sample;

@@ -129,8 +129,6 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::config::Matrix;
-    use crate::plan::Facts;
 
     fn p(s: &str) -> Platform {
         s.parse().unwrap()
@@ -256,33 +254,10 @@ mod tests {
         }
     }
 
-    /// base on every column, app on every column after base, docs on amd64 only.
     fn plan() -> (tempfile::TempDir, Plan) {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-        let text = r#"
-[project]
-name = "p"
-tag = "t"
-platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7"]
-
-[[component]]
-name = "base"
-context = "."
-
-[[component]]
-name = "app"
-context = "."
-depends_on = ["base"]
-
-[[component]]
-name = "docs"
-context = "."
-platforms = ["linux/amd64"]
-"#;
-        let matrix = Matrix::from_str(text, &dir.path().join("matrix.toml")).unwrap();
-        let plan = Plan::new(&matrix, &Facts::default());
-        (dir, plan)
+        crate::plan::sample::base_app_docs(
+            "tag = \"t\"\nplatforms = [\"linux/amd64\", \"linux/arm64\", \"linux/arm/v7\"]",
+        )
     }
 
     fn select(plan: &Plan, only: &[&str], platforms: &[&str]) -> Result<BTreeSet<String>, String> {

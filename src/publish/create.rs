@@ -444,36 +444,12 @@ fn held_before(ran: &Ran, entries: &[(Platform, Option<String>)]) -> Result<Befo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Matrix;
-    use crate::plan::Facts;
 
     /// base and app on both columns, docs on amd64 only.
     fn plan() -> (tempfile::TempDir, Plan) {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-        let text = r#"
-[project]
-name = "p"
-registry = "localhost:5000/p"
-tag = "v1"
-platforms = ["linux/amd64", "linux/arm64"]
-
-[[component]]
-name = "base"
-context = "."
-
-[[component]]
-name = "app"
-context = "."
-depends_on = ["base"]
-
-[[component]]
-name = "docs"
-context = "."
-platforms = ["linux/amd64"]
-"#;
-        let matrix = Matrix::from_str(text, &dir.path().join("matrix.toml")).unwrap();
-        (dir, Plan::new(&matrix, &Facts::default()))
+        crate::plan::sample::base_app_docs(
+            "registry = \"localhost:5000/p\"\ntag = \"v1\"\nplatforms = [\"linux/amd64\", \"linux/arm64\"]",
+        )
     }
 
     /// Green with a digest on arm64, never built on amd64.

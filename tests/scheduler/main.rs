@@ -38,14 +38,7 @@ fn plan(components: &[(&str, &[&str])], platforms: &[&str]) -> Plan {
                         .index
                 })
                 .collect::<Vec<usize>>();
-            let edges = deps
-                .iter()
-                .map(|&dep| Edge {
-                    dep,
-                    declared: true,
-                    found: Vec::new(),
-                })
-                .collect();
+            let edges = deps.iter().copied().map(Edge::declared).collect();
             cells.push(Cell {
                 index,
                 component: name.to_string(),
