@@ -310,14 +310,12 @@ fn handle_event(
     seen: &mut FailureFacts,
 ) -> std::io::Result<()> {
     match ev {
-        BuildEvent::Steps(s) => {
-            if let Some(current) = &s.current {
-                if log.last_step.as_deref() != Some(current) {
-                    log.line(&format!("#{} {current}", s.done + 1))?;
-                    log.last_step = Some(current.clone());
-                }
-            }
+        BuildEvent::StepStarted { step } => {
+            log.steps += 1;
+            log.line(&format!("#{} {step}", log.steps))?;
         }
+        // Counts and the running step are for the front ends; the log has every step above.
+        BuildEvent::Steps(_) => {}
         BuildEvent::Log { step, line, .. } => {
             if !seen.first_lines.contains_key(step) {
                 seen.first_lines.insert(step.clone(), line.clone());
@@ -401,7 +399,8 @@ fn die_with_parent(cmd: &mut Command) {
 /// The full log of a cell on disk; attempts are appended one after another.
 struct LogFile {
     file: std::io::BufWriter<std::fs::File>,
-    last_step: Option<String>,
+    /// Steps started so far, which numbers them in the log.
+    steps: usize,
 }
 
 impl LogFile {
@@ -416,7 +415,7 @@ impl LogFile {
         };
         let mut log = LogFile {
             file: std::io::BufWriter::new(file),
-            last_step: None,
+            steps: 0,
         };
         log.line(&format!("# attempt {attempt}"))?;
         Ok(log)

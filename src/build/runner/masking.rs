@@ -22,6 +22,7 @@ pub fn mask_event(event: &mut BuildEvent, redactor: &Redactor) {
                 mask(current, redactor);
             }
         }
+        BuildEvent::StepStarted { step } => mask(step, redactor),
         BuildEvent::Log { step, line, .. } => {
             mask(step, redactor);
             mask(line, redactor);

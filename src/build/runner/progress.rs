@@ -13,6 +13,11 @@ use crate::model::redact::Redactor;
 pub enum BuildEvent {
     /// Sent whenever any field of the summary changed.
     Steps(StepSummary),
+    /// A step started, sent once per step, however briefly it ran: the summary names only
+    /// the step running when it is sent, and misses one that started and ended in between.
+    StepStarted {
+        step: String,
+    },
     /// One complete line of a step's output, raw: it must be sanitized before drawing.
     Log {
         step: String,
@@ -55,6 +60,8 @@ struct VertexState {
     start_seq: u64,
     completed: bool,
     error: Option<String>,
+    /// `StepStarted` was sent.
+    announced: bool,
 }
 
 #[derive(Debug, Default)]
@@ -151,6 +158,12 @@ impl ProgressTracker {
                 self.next_seq += 1;
                 state.start_seq = self.next_seq;
             }
+        }
+        if state.started.is_some() && !state.name.is_empty() && !state.announced {
+            state.announced = true;
+            events.push(BuildEvent::StepStarted {
+                step: state.name.clone(),
+            });
         }
         let newly_completed = v.completed.is_some() && !state.completed;
         state.completed |= v.completed.is_some();

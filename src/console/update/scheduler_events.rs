@@ -122,6 +122,9 @@ fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
             };
             view.log.push(kind, clean(&line));
         }
+        // The pane heads output with the step running when it comes, from the summary; the
+        // log file lists every step that started.
+        BuildEvent::StepStarted { .. } => {}
         BuildEvent::Warning(text) => view
             .log
             .push(LineKind::Warning, format!("warning: {}", clean(&text))),
