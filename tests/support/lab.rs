@@ -264,6 +264,64 @@ pub fn doctor_check<'a>(stdout: &'a str, name: &str) -> [&'a str; 3] {
     [lines[at], lines[at + 1], lines[at + 2]]
 }
 
+/// What doctor's disk check must say on this machine, from df's own measure of the engine's
+/// data root: "ok" at 10 GiB free or more, "warn" below. Near the line, where builds running
+/// beside the test can move it either way, both are right.
+pub fn disk_verdicts() -> &'static [&'static str] {
+    const GIB: u64 = 1 << 30;
+    let root = docker(&["info", "--format", "{{.DockerRootDir}}"]);
+    assert_eq!(root.code, 0, "{}", root.all());
+    let df = Command::new("df")
+        .args(["--output=avail", "-B1", root.stdout.trim()])
+        .output()
+        .expect("df runs");
+    assert!(
+        df.status.success(),
+        "{}",
+        String::from_utf8_lossy(&df.stderr)
+    );
+    let free: u64 = String::from_utf8_lossy(&df.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("df prints the free bytes");
+    match free {
+        f if f < 10 * GIB - GIB / 2 => &["warn"],
+        f if f < 10 * GIB + GIB / 2 => &["ok", "warn"],
+        _ => &["ok"],
+    }
+}
+
+/// Asserts the disk check against [`disk_verdicts`] and returns how many ok and warn lines it
+/// adds to doctor's tally.
+pub fn assert_disk_check(stdout: &str) -> (usize, usize) {
+    let [verdict, why, _] = doctor_check(stdout, "disk");
+    let said = verdict.split_whitespace().next().unwrap_or_default();
+    assert!(
+        disk_verdicts().contains(&said),
+        "disk: {verdict} (expected one of {:?})\n{why}",
+        disk_verdicts()
+    );
+    assert!(why.contains(" free under "), "{why}");
+    if said == "ok" {
+        (1, 0)
+    } else {
+        (0, 1)
+    }
+}
+
+/// Every check of `doctor --json` is ok, but disk, which is what [`disk_verdicts`] says.
+pub fn assert_json_checks_pass(doc: &serde_json::Value) {
+    for check in doc["checks"].as_array().expect("checks") {
+        let level = check["level"].as_str().expect("level");
+        if check["name"] == "disk" {
+            assert!(disk_verdicts().contains(&level), "{check}");
+        } else {
+            assert_eq!(level, "ok", "{doc}");
+        }
+    }
+}
+
 /// The images of a list as the registry serves it, attestations left out: (platform, digest),
 /// sorted.
 pub fn list_images(reference: &str) -> Vec<(String, String)> {
