@@ -6,6 +6,7 @@
 mod aliases;
 mod bake_files;
 mod cache;
+mod console;
 mod contexts;
 mod credential_args;
 mod dotenv;
@@ -37,6 +38,7 @@ use serde::Serialize;
 use crate::model::Platform;
 
 pub use bake_files::{bake_files_in, BAKE_FILE_NAMES};
+pub use console::{ConsoleConfig, Notify};
 pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors, LoadError};
 pub use missing::MissingMatrix;
@@ -55,6 +57,7 @@ pub struct Matrix {
     /// Secret ids to where their values come from; values are never kept here.
     pub secrets: BTreeMap<String, SecretSource>,
     pub cache: Option<CacheConfig>,
+    pub console: ConsoleConfig,
     /// Keyed by the platform as spelled in `project.platforms`.
     pub platform_routes: BTreeMap<Platform, PlatformRoute>,
     /// Action name to the keys bound to it.

@@ -50,6 +50,7 @@ pub(super) fn parse(text: &str, vars: &Vars, errors: &mut Collector<'_>) -> Opti
             "retry" => raw.retry = section(value, &raw::RETRY, "[retry]", errors),
             "secrets" => raw.secrets = secrets(value, errors),
             "cache" => raw.cache = section(value, &raw::CACHE, "[cache]", errors),
+            "console" => raw.console = section(value, &raw::CONSOLE, "[console]", errors),
             "platforms" => raw.routes = routes(value, errors),
             "keys" => keys(value, &mut raw, errors),
             "component" => {

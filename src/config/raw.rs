@@ -91,6 +91,12 @@ pub(super) struct RawSecret {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawConsole {
+    pub notify: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawCache {
     pub registry: Text,
     pub mode: Option<Text>,
@@ -108,6 +114,7 @@ pub(super) struct RawMatrix {
     /// Secret ids with their spans, in file order.
     pub secrets: Vec<(Text, RawSecret)>,
     pub cache: Option<RawCache>,
+    pub console: Option<RawConsole>,
     pub keys: BTreeMap<String, Vec<String>>,
     pub components: Vec<RawComponent>,
     /// Names of components that failed to deserialize, so that depending on
@@ -141,6 +148,7 @@ pub(super) const TOP: Schema = Schema {
         ("secrets", "[secrets]"),
         ("cache", "[cache]"),
         ("platforms", "[platforms.\"linux/arm64\"]"),
+        ("console", "[console]"),
         ("keys", "[keys]"),
         ("component", "[[component]]"),
     ],
@@ -231,6 +239,11 @@ pub(super) const SECRET: Schema = Schema {
         ("env", r#"npm_token = { env = "NPM_TOKEN" }"#),
         ("file", r#"netrc = { file = "~/.netrc" }"#),
     ],
+};
+
+pub(super) const CONSOLE: Schema = Schema {
+    title: "[console]",
+    keys: &[("notify", r#"notify = "failures""#)],
 };
 
 pub(super) const CACHE: Schema = Schema {

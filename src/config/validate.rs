@@ -41,6 +41,7 @@ pub(super) fn build(
     let retry = retry(raw.retry, errors);
     let platform_routes = routes(raw.routes, known, errors);
     let cache = raw.cache.map(|c| cache::build(c, errors));
+    let console = super::console::build(raw.console, errors);
     let defined = secrets::table(raw.secrets, &root, vars, errors);
     let env = Env {
         root: &root,
@@ -57,6 +58,7 @@ pub(super) fn build(
         retry,
         secrets: defined.into_iter().map(|(id, d)| (id, d.source)).collect(),
         cache,
+        console,
         platform_routes,
         keys: raw.keys,
         components,

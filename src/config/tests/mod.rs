@@ -6,6 +6,7 @@ mod aliases;
 mod builder;
 mod cache_labels;
 mod components;
+mod console;
 mod contexts;
 mod graph;
 mod load;
