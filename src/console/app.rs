@@ -1,5 +1,6 @@
 //! Everything the console shows, in one value that `update` changes and `view` reads.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use super::publish_state::PublishState;
 use super::Ending;
 use crate::build::outage::Resource;
 use crate::build::runner::StepSummary;
+use crate::config::Notify;
 use crate::doctor::Report;
 use crate::model::{CellStatus, FailureClass, InfraCause, Platform};
 use crate::plan::Plan;
@@ -217,6 +219,10 @@ pub struct App {
     pub export: ExportState,
     /// The text field of an open input popup.
     pub input: Option<TextInput>,
+    /// `[console] notify`.
+    pub notify: Notify,
+    /// Cells whose failure was notified, with its cause: the same failure again is not news.
+    pub notified: HashMap<usize, String>,
 }
 
 /// Failures kept for the failures pane; each one's full text is in state.json.
@@ -293,6 +299,8 @@ impl App {
             publish: PublishState::default(),
             export: ExportState::default(),
             input: None,
+            notify: Notify::default(),
+            notified: HashMap::new(),
         }
     }
 

@@ -64,6 +64,7 @@ pub async fn run<R: Runner>(
     let mut app = App::new(plan, initial, keymap);
     app.routes = routes::routed(&matrix);
     app.extra_tags = matrix.project.tags.clone();
+    app.notify = matrix.console.notify;
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
@@ -153,6 +154,7 @@ pub async fn run<R: Runner>(
                 Effect::RunDoctor => tasks::run_doctor(matrix.clone(), &tx),
                 Effect::Publish(lists) => tasks::publish(lists, matrix.retry.clone(), &tx),
                 Effect::Export(plan) => tasks::export(plan, &tx),
+                Effect::Notify(notice) => super::notice::send(&mut std::io::stdout(), &notice),
                 // Dropping the sender tells the scheduler to cancel what runs and stop; its
                 // events are still drained until its channel closes.
                 Effect::Quit => commands = None,

@@ -13,6 +13,7 @@ pub mod keys_file;
 pub mod layout;
 pub mod log_ring;
 pub mod msg;
+mod notice;
 pub mod publish_state;
 mod tasks;
 pub mod terminal;

@@ -39,6 +39,15 @@ pub enum Effect {
     Publish(Vec<ListPlan>),
     /// Write these tarballs, reporting progress as `Msg::Export`.
     Export(ExportPlan),
+    /// Ring the bell and ask the terminal for a desktop notification.
+    Notify(Notice),
     /// Stop sending commands and leave once the scheduler is done.
     Quit,
+}
+
+/// A desktop notification; both texts are already sanitized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
 }

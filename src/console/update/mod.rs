@@ -5,6 +5,7 @@ mod actions;
 mod doctor;
 mod export;
 mod mouse;
+mod notify;
 mod publish;
 mod scheduler_events;
 

@@ -15,7 +15,7 @@ const EXCERPT_LINES: usize = 12;
 
 pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
-        Event::Status { cell, status } => set_status(app, cell, status),
+        Event::Status { cell, status } => return set_status(app, cell, status),
         Event::Build { cell, event } => on_build(app, cell, event),
         Event::AttemptEnded { cell, record } => return attempt_ended(app, cell, record),
         Event::Paused(paused) => app.paused = paused,
@@ -59,12 +59,13 @@ pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     Vec::new()
 }
 
-fn set_status(app: &mut App, cell: usize, status: CellStatus) {
+fn set_status(app: &mut App, cell: usize, status: CellStatus) -> Vec<Effect> {
     let now = app.now;
     if cell >= app.cells.len() {
-        return;
+        return Vec::new();
     }
     let status = clean_status(status);
+    let notice = super::notify::on_status(app, cell, &status);
     if matches!(status, CellStatus::Running { .. }) {
         super::publish::cell_restarted(app, cell);
     }
@@ -83,6 +84,7 @@ fn set_status(app: &mut App, cell: usize, status: CellStatus) {
         _ => {}
     }
     view.status = status;
+    notice.into_iter().collect()
 }
 
 fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
@@ -219,6 +221,12 @@ fn settled(app: &mut App) -> Vec<Effect> {
     // The grid at rest is newer news than anything said while it ran (a publish refused for
     // cells that have since gone green); only an error stays until it is read.
     let may_say = app.status.as_ref().is_none_or(|s| s.level != Level::Error);
+    // Paused is not at rest: the person who paused it is already watching.
+    let notice = if app.paused {
+        None
+    } else {
+        super::notify::on_settled(app, green, total, failed)
+    };
     if may_say && !app.paused {
         if green == total {
             app.say(Level::Info, format!("all {total} cells are green"));
@@ -232,5 +240,5 @@ fn settled(app: &mut App) -> Vec<Effect> {
             );
         }
     }
-    Vec::new()
+    notice.into_iter().collect()
 }

@@ -5,6 +5,7 @@ mod cell_commands;
 mod events;
 mod exporting;
 mod navigation;
+mod notifying;
 mod publishing;
 mod quitting;
 
