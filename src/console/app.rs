@@ -10,6 +10,7 @@ use super::export_state::{ExportState, TextInput};
 use super::keymap::{Context, Keymap};
 use super::log_ring::LogRing;
 use super::publish_state::PublishState;
+use super::row_filter::RowFilter;
 use super::Ending;
 use crate::build::outage::Resource;
 use crate::build::runner::StepSummary;
@@ -162,9 +163,14 @@ impl CellView {
 pub struct App {
     pub plan: Arc<Plan>,
     pub cells: Vec<CellView>,
-    /// `grid[row][col]`: rows are `plan.components`, columns `plan.platforms`; `None` where a
-    /// component is not built for a platform.
+    /// `grid[row][col]`: the rows shown, `plan.components[grid_rows[row]]`; columns are
+    /// `plan.platforms`; `None` where a component is not built for a platform.
     pub grid: Vec<Vec<Option<usize>>>,
+    /// The component of each row shown.
+    pub grid_rows: Vec<usize>,
+    /// Every component's row, whether the filter shows it or not.
+    pub full_grid: Vec<Vec<Option<usize>>>,
+    pub filter: RowFilter,
     /// (row, column) of the selected slot.
     pub sel: (usize, usize),
     /// First visible (row, column) of the grid.
@@ -235,7 +241,7 @@ impl App {
             .iter()
             .map(|c| CellView::new(initial.get(c.index).cloned().unwrap_or(CellStatus::Queued)))
             .collect();
-        let grid = plan
+        let full_grid: Vec<Vec<Option<usize>>> = plan
             .components
             .iter()
             .map(|comp| {
@@ -264,7 +270,10 @@ impl App {
         App {
             plan,
             cells,
-            grid,
+            grid: full_grid.clone(),
+            grid_rows: (0..full_grid.len()).collect(),
+            full_grid,
+            filter: RowFilter::All,
             sel: (0, 0),
             scroll: (0, 0),
             pane: Pane::Log,
@@ -308,6 +317,63 @@ impl App {
         self.grid.len()
     }
 
+    /// The component shown in grid row `row`.
+    pub fn row_component(&self, row: usize) -> &str {
+        &self.plan.components[self.grid_rows[row]]
+    }
+
+    /// Shows the rows `filter` keeps, and the selected row whatever it holds: a row does not
+    /// vanish from under the person reading it. The same component stays selected.
+    pub fn refilter(&mut self) {
+        if self.filter == RowFilter::All && self.grid_rows.len() == self.full_grid.len() {
+            return;
+        }
+        let selected = self.grid_rows.get(self.sel.0).copied();
+        let rows: Vec<usize> = (0..self.full_grid.len())
+            .filter(|&r| {
+                Some(r) == selected
+                    || self.filter.keeps(
+                        self.full_grid[r]
+                            .iter()
+                            .flatten()
+                            .map(|&c| &self.cells[c].status),
+                    )
+            })
+            .collect();
+        if rows == self.grid_rows {
+            return;
+        }
+        self.grid = rows.iter().map(|&r| self.full_grid[r].clone()).collect();
+        self.sel.0 = selected
+            .and_then(|s| rows.iter().position(|&r| r == s))
+            .unwrap_or(0);
+        self.grid_rows = rows;
+        self.scroll.0 = self.scroll.0.min(self.sel.0);
+    }
+
+    /// Selects `cell`, showing its row if the filter hid it.
+    pub fn select_cell(&mut self, cell: usize) -> bool {
+        let Some((row, col)) = self.full_grid.iter().enumerate().find_map(|(r, row)| {
+            row.iter()
+                .position(|&c| c == Some(cell))
+                .map(|col| (r, col))
+        }) else {
+            return false;
+        };
+        self.sel.1 = col;
+        match self.grid_rows.iter().position(|&r| r == row) {
+            Some(shown) => self.sel.0 = shown,
+            None => {
+                // Shown because it is selected: refilter keeps the selected row.
+                self.grid_rows.insert(0, row);
+                self.grid.insert(0, self.full_grid[row].clone());
+                self.sel.0 = 0;
+                self.refilter();
+            }
+        }
+        true
+    }
+
     pub fn cols(&self) -> usize {
         self.plan.platforms.len()
     }
@@ -319,14 +385,6 @@ impl App {
             .get(self.sel.1)
             .copied()
             .flatten()
-    }
-
-    pub fn position_of(&self, cell: usize) -> Option<(usize, usize)> {
-        self.grid.iter().enumerate().find_map(|(r, row)| {
-            row.iter()
-                .position(|&c| c == Some(cell))
-                .map(|col| (r, col))
-        })
     }
 
     pub fn status_of(&self, cell: usize) -> &CellStatus {

@@ -15,6 +15,7 @@ pub mod log_ring;
 pub mod msg;
 mod notice;
 pub mod publish_state;
+pub mod row_filter;
 mod tasks;
 pub mod terminal;
 pub mod update;

@@ -99,6 +99,7 @@ fn perform(app: &mut App, action: Action) -> Vec<Effect> {
         Action::RetryFailed => return retry_failed(app),
         Action::Cancel => return cancel(app),
         Action::Pause => return toggle_pause(app),
+        Action::Filter => cycle_filter(app),
         Action::Publish => return publish::start(app),
         Action::Export => return export::open(app),
         Action::Help => open_popup(app, Popup::Help),
@@ -126,6 +127,19 @@ fn perform(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::InputDelete => {}
     }
     Vec::new()
+}
+
+fn cycle_filter(app: &mut App) {
+    app.filter = app.filter.next();
+    app.refilter();
+    keep_selection_visible(app);
+    let shown = app.rows();
+    let all = app.full_grid.len();
+    let text = match app.filter.label() {
+        None => format!("showing all {all} rows"),
+        Some(label) => format!("showing {shown} of {all} rows: {label}"),
+    };
+    app.say(Level::Info, text);
 }
 
 fn move_selection(app: &mut App, drow: isize, dcol: isize) {
@@ -308,8 +322,10 @@ fn jump_to_failure(app: &mut App) {
         return;
     };
     let cell = failure.cell;
-    if let Some(slot) = app.position_of(cell) {
-        select_slot(app, slot);
+    if app.selected() != Some(cell) && app.select_cell(cell) {
+        app.log_top = None;
+    }
+    if app.selected() == Some(cell) {
         app.pane = Pane::Log;
         keep_selection_visible(app);
     }

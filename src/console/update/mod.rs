@@ -150,6 +150,8 @@ fn select_slot(app: &mut App, slot: (usize, usize)) {
     if app.sel != slot {
         app.sel = slot;
         app.log_top = None;
+        // A row kept only because it was selected goes once the selection leaves it.
+        app.refilter();
     }
     keep_selection_visible(app);
 }

@@ -84,6 +84,7 @@ fn set_status(app: &mut App, cell: usize, status: CellStatus) -> Vec<Effect> {
         _ => {}
     }
     view.status = status;
+    app.refilter();
     notice.into_iter().collect()
 }
 

@@ -76,7 +76,7 @@ fn header_row(app: &App, geo: &GridGeometry, first_col: usize, buf: &mut Buffer)
 }
 
 fn component_cell(app: &App, geo: &GridGeometry, row: usize, y: u16, buf: &mut Buffer) {
-    let component = &app.plan.components[row];
+    let component = app.row_component(row);
     let width = geo.comp_w.saturating_sub(1) as usize;
     let name_w = (geo.name_w.saturating_sub(1) as usize).min(width);
     let name = fit(component, name_w);

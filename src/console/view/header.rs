@@ -119,6 +119,12 @@ fn right_side(app: &App) -> Line<'static> {
             Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
         ));
     }
+    if let Some(label) = app.filter.label() {
+        spans.push(Span::styled(
+            format!("⏷ {label}: {}/{} rows  ", app.rows(), app.full_grid.len()),
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ));
+    }
     if app.paused {
         spans.push(Span::styled(
             "⏸ paused  ",

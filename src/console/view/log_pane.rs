@@ -23,7 +23,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             area,
             format!(
                 "{} is not built for {}.",
-                app.plan.components[r], app.plan.platforms[c]
+                app.row_component(r),
+                app.plan.platforms[c]
             ),
         );
         return;

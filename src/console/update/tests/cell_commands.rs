@@ -86,7 +86,7 @@ fn a_question_ignores_other_keys() {
     assert_eq!(key(&mut app, 'c'), []);
     assert_eq!(press(&mut app, KeyCode::Down), []);
     assert!(app.popup.is_some());
-    assert_eq!(app.sel, app.position_of(i).unwrap());
+    assert_eq!(app.selected(), Some(i));
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod builder_pane;
 mod cell_commands;
 mod events;
 mod exporting;
+mod filtering;
 mod navigation;
 mod notifying;
 mod publishing;

@@ -2,6 +2,7 @@
 //! the snapshots read without colour. The app clock is set by hand; no wall clock is read.
 
 mod builder;
+mod filter;
 mod outage;
 mod publish;
 
