@@ -9,6 +9,7 @@ use tui_logger::TuiWidgetState;
 use super::export_state::{ExportState, TextInput};
 use super::keymap::{Context, Keymap};
 use super::log_ring::LogRing;
+use super::log_view::LogView;
 use super::publish_state::PublishState;
 use super::row_filter::RowFilter;
 use super::Ending;
@@ -225,6 +226,9 @@ pub struct App {
     pub export: ExportState,
     /// The text field of an open input popup.
     pub input: Option<TextInput>,
+    pub log_view: LogView,
+    /// Where timestamps are read; tests fix it.
+    pub tz: jiff::tz::TimeZone,
     /// `[console] notify`.
     pub notify: Notify,
     /// Cells whose failure was notified, with its cause: the same failure again is not news.
@@ -308,6 +312,8 @@ impl App {
             publish: PublishState::default(),
             export: ExportState::default(),
             input: None,
+            log_view: LogView::default(),
+            tz: jiff::tz::TimeZone::system(),
             notify: Notify::default(),
             notified: HashMap::new(),
         }
@@ -490,8 +496,16 @@ impl App {
             Some(Popup::Help) => vec![Context::Help, Context::Global, Context::Scroll],
             Some(Popup::Confirm(_)) => vec![Context::Confirm],
             Some(Popup::ExportDir) => vec![Context::Input],
+            None if self.log_view.typing.is_some() => vec![Context::Search],
             None => {
-                let mut out = self.pane.contexts().to_vec();
+                let mut out = Vec::new();
+                if self.pane == Pane::Log {
+                    if !self.log_view.wrap {
+                        out.push(Context::Sideways);
+                    }
+                    out.push(Context::Log);
+                }
+                out.extend(self.pane.contexts());
                 out.push(Context::Global);
                 out
             }

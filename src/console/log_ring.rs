@@ -2,6 +2,7 @@
 //! verbose output must not grow the console's memory without bound.
 
 use std::collections::VecDeque;
+use std::time::SystemTime;
 
 pub const LINES_PER_CELL: usize = 5_000;
 
@@ -22,6 +23,8 @@ pub struct LogLine {
     pub kind: LineKind,
     /// Already sanitized.
     pub text: String,
+    /// When the console received it, for `t`.
+    pub at: SystemTime,
 }
 
 #[derive(Debug, Clone)]
@@ -48,11 +51,41 @@ impl LogRing {
     }
 
     pub fn push(&mut self, kind: LineKind, text: String) {
+        self.push_at(kind, text, SystemTime::now());
+    }
+
+    pub fn push_at(&mut self, kind: LineKind, text: String, at: SystemTime) {
         if self.lines.len() == self.cap {
             self.lines.pop_front();
             self.dropped += 1;
         }
-        self.lines.push_back(LogLine { kind, text });
+        self.lines.push_back(LogLine { kind, text, at });
+    }
+
+    /// Line number `n`, if it is still kept.
+    pub fn get(&self, n: u64) -> Option<&LogLine> {
+        self.lines.get(n.checked_sub(self.dropped)? as usize)
+    }
+
+    /// Rewrites line `n` if it is still kept: a step's header gains its duration when the
+    /// step ends.
+    pub fn set_text(&mut self, n: u64, text: String) {
+        if let Some(line) = n
+            .checked_sub(self.dropped)
+            .and_then(|i| self.lines.get_mut(i as usize))
+        {
+            line.text = text;
+        }
+    }
+
+    /// Numbers of the kept lines `hit` accepts, oldest first.
+    pub fn find(&self, hit: impl Fn(&str) -> bool) -> Vec<u64> {
+        self.lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| hit(&l.text))
+            .map(|(i, _)| self.dropped + i as u64)
+            .collect()
     }
 
     /// Number of the oldest line kept.

@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod keys_file;
 pub mod layout;
 pub mod log_ring;
+pub mod log_view;
 pub mod msg;
 mod notice;
 pub mod publish_state;

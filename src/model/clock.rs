@@ -20,6 +20,14 @@ pub fn clock(at: SystemTime, now: SystemTime, tz: &TimeZone, seconds: bool) -> S
     }
 }
 
+/// `14:05:09`, whatever the day: beside a log line, whose day is the run's.
+pub fn time_of_day(at: SystemTime, tz: &TimeZone) -> String {
+    match timestamp(at) {
+        Some(t) => t.to_zoned(tz.clone()).strftime("%H:%M:%S").to_string(),
+        None => "--:--:--".to_string(),
+    }
+}
+
 /// RFC 3339 in UTC, to the second: how a moment is written into a file a person may read.
 pub fn rfc3339(at: SystemTime) -> String {
     timestamp(at).map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |t| t.to_string())

@@ -42,6 +42,16 @@ pub enum Action {
     InputAccept,
     InputCancel,
     InputDelete,
+    Search,
+    SearchNext,
+    SearchPrev,
+    ToggleWrap,
+    ToggleTimes,
+    ScrollLeft,
+    ScrollRight,
+    SearchAccept,
+    SearchCancel,
+    SearchDelete,
 }
 
 /// Where a binding applies. Pane contexts are consulted before `Global`, so a pane may give
@@ -51,12 +61,18 @@ pub enum Context {
     Global,
     /// The log, builder and console panes: anything that scrolls.
     Scroll,
+    /// The log pane: search, wrap, timestamps.
+    Log,
+    /// The log pane with long lines cut rather than wrapped.
+    Sideways,
     Failures,
     Builder,
     Confirm,
     /// A popup that takes typed text; keys no binding claims are typed into it.
     Input,
     Help,
+    /// Typing a search after `/`; keys no binding claims are typed into it.
+    Search,
 }
 
 impl Context {
@@ -64,11 +80,14 @@ impl Context {
         match self {
             Context::Global => "Everywhere",
             Context::Scroll => "Log, builder and console panes",
+            Context::Log => "Log pane",
+            Context::Sideways => "Log pane, lines not wrapped",
             Context::Failures => "Failures pane",
             Context::Builder => "Builder pane",
             Context::Confirm => "Questions",
             Context::Input => "Typing a directory",
             Context::Help => "This help",
+            Context::Search => "Typing a search",
         }
     }
 }
@@ -133,6 +152,13 @@ pub const ACTIONS: &[ActionInfo] = &[
     info(A::ScrollDown,     "scroll-down",     &["pgdn"],          "page down",    "scroll down a page", C::Scroll),
     info(A::ScrollTop,      "scroll-top",      &["g", "home"],     "oldest",       "go to the oldest line kept", C::Scroll),
     info(A::ScrollBottom,   "scroll-bottom",   &["G", "end"],      "follow",       "go to the newest line and follow", C::Scroll),
+    info(A::Search,         "search",          &["/"],             "search",       "search the log; matches are highlighted", C::Log),
+    info(A::SearchNext,     "search-next",     &["n"],             "next match",   "go to the next (newer) match", C::Log),
+    info(A::SearchPrev,     "search-prev",     &["N"],             "prev match",   "go to the previous (older) match", C::Log),
+    info(A::ToggleWrap,     "wrap",            &["w"],             "wrap",         "wrap long lines, or cut them and scroll sideways", C::Log),
+    info(A::ToggleTimes,    "timestamps",      &["t"],             "times",        "show or hide when each line came", C::Log),
+    info(A::ScrollLeft,     "scroll-left",     &["left"],          "sideways",     "scroll the cut lines left", C::Sideways),
+    info(A::ScrollRight,    "scroll-right",    &["right"],         "sideways",     "scroll the cut lines right", C::Sideways),
     info(A::FailurePrev,    "failure-prev",    &["up", "k"],       "newer",        "select the newer failure", C::Failures),
     info(A::FailureNext,    "failure-next",    &["down", "j"],     "older",        "select the older failure", C::Failures),
     info(A::JumpToCell,     "jump",            &["enter"],         "jump to cell", "select the failure's cell and show its log", C::Failures),
@@ -142,6 +168,9 @@ pub const ACTIONS: &[ActionInfo] = &[
     info(A::InputAccept,    "input-accept",    &["enter"],         "export",       "export to the directory typed", C::Input),
     info(A::InputCancel,    "input-cancel",    &["esc"],           "cancel",       "close without exporting", C::Input),
     info(A::InputDelete,    "input-delete",    &["backspace"],     "delete",       "delete the last character (other keys type)", C::Input),
+    info(A::SearchAccept,   "search-accept",   &["enter"],         "search",       "search for the text typed", C::Search),
+    info(A::SearchCancel,   "search-cancel",   &["esc"],           "cancel",       "close without searching", C::Search),
+    info(A::SearchDelete,   "search-delete",   &["backspace"],     "delete",       "delete the last character (other keys type)", C::Search),
     info(A::CloseHelp,      "close-help",      &["esc", "?", "q"], "close",        "close this help", C::Help),
 ];
 

@@ -25,6 +25,10 @@ pub fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
     if app.popup == Some(Popup::ExportDir) {
         return export::on_input_key(app, key, action);
     }
+    if app.popup.is_none() && app.log_view.typing.is_some() {
+        super::log_keys::on_typing_key(app, key, action);
+        return Vec::new();
+    }
     let Some(action) = action else {
         return Vec::new();
     };
@@ -100,6 +104,14 @@ fn perform(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Cancel => return cancel(app),
         Action::Pause => return toggle_pause(app),
         Action::Filter => cycle_filter(app),
+        Action::Search
+        | Action::SearchNext
+        | Action::SearchPrev
+        | Action::ToggleWrap
+        | Action::ToggleTimes
+        | Action::ScrollLeft
+        | Action::ScrollRight => super::log_keys::perform(app, action),
+        Action::SearchAccept | Action::SearchCancel | Action::SearchDelete => {}
         Action::Publish => return publish::start(app),
         Action::Export => return export::open(app),
         Action::Help => open_popup(app, Popup::Help),
@@ -324,6 +336,9 @@ fn jump_to_failure(app: &mut App) {
     let cell = failure.cell;
     if app.selected() != Some(cell) && app.select_cell(cell) {
         app.log_top = None;
+        if let Some(search) = &mut app.log_view.search {
+            search.at = None;
+        }
     }
     if app.selected() == Some(cell) {
         app.pane = Pane::Log;

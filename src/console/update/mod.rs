@@ -4,6 +4,7 @@
 mod actions;
 mod doctor;
 mod export;
+mod log_keys;
 mod mouse;
 mod notify;
 mod publish;
@@ -150,6 +151,9 @@ fn select_slot(app: &mut App, slot: (usize, usize)) {
     if app.sel != slot {
         app.sel = slot;
         app.log_top = None;
+        if let Some(search) = &mut app.log_view.search {
+            search.at = None;
+        }
         // A row kept only because it was selected goes once the selection leaves it.
         app.refilter();
     }

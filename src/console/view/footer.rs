@@ -20,9 +20,11 @@ pub struct Item {
 }
 
 /// Shown as one item when both are shown: `PgUp/PgDn scroll`.
-const PAIRS: [(Action, Action, &str); 2] = [
+const PAIRS: [(Action, Action, &str); 4] = [
     (Action::ScrollUp, Action::ScrollDown, "scroll"),
     (Action::FailurePrev, Action::FailureNext, "choose"),
+    (Action::SearchNext, Action::SearchPrev, "match"),
+    (Action::ScrollLeft, Action::ScrollRight, "sideways"),
 ];
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -127,6 +129,9 @@ fn in_footer(action: Action) -> bool {
             | Action::ShowConsole
             | Action::CloseHelp
             | Action::ScrollTop
+            // How the log reads, not what the build does: in the help.
+            | Action::ToggleWrap
+            | Action::ToggleTimes
     )
 }
 
@@ -150,6 +155,7 @@ fn enabled(app: &App, action: Action) -> bool {
             _ => false,
         },
         Action::RefreshBuilder => !app.doctor_running,
+        Action::SearchNext | Action::SearchPrev => app.log_view.search.is_some(),
         _ => true,
     }
 }

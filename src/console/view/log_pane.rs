@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use unicode_width::UnicodeWidthStr;
 
+use super::log_rows::RowOpts;
 use super::text::fit;
 use crate::console::app::App;
 use crate::console::keymap::Action;
@@ -35,12 +36,46 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let h = area.height as usize;
-    let top = top_line(app, ring, h);
-    let lines: Vec<Line> = ring
-        .window(top, h)
-        .map(|l| Line::styled(l.text.clone(), style(l.kind)))
-        .collect();
-    frame.render_widget(Paragraph::new(lines), area);
+    let opts = row_opts(app, area.width as usize);
+    let top = match app.log_top {
+        Some(_) => top_line(app, ring, h),
+        None => follow_top(ring, &opts, h),
+    };
+    let mut rows: Vec<Line> = Vec::with_capacity(h);
+    for (i, l) in ring.window(top, h).enumerate() {
+        rows.extend(opts.rows(l, top + i as u64, style(l.kind)));
+        if rows.len() >= h {
+            break;
+        }
+    }
+    // Following, the newest row is at the bottom even when the first line shown is cut.
+    if app.log_top.is_none() && rows.len() > h {
+        rows.drain(..rows.len() - h);
+    }
+    rows.truncate(h);
+    frame.render_widget(Paragraph::new(rows), area);
+}
+
+fn row_opts(app: &App, width: usize) -> RowOpts<'_> {
+    let view = &app.log_view;
+    RowOpts {
+        width,
+        wrap: view.wrap,
+        sideways: view.sideways,
+        times: view.times.then_some(&app.tz),
+        search: view.search.as_ref(),
+    }
+}
+
+/// The first line to draw so the newest line ends the pane, wrapped rows counted.
+fn follow_top(ring: &LogRing, opts: &RowOpts, h: usize) -> u64 {
+    let mut top = ring.end();
+    let mut used = 0;
+    while top > ring.first() && used < h {
+        top -= 1;
+        used += ring.get(top).map_or(1, |l| opts.row_count(l));
+    }
+    top
 }
 
 /// Number of the first line shown in a pane `h` lines high.
@@ -105,7 +140,7 @@ pub fn bottom_title(app: &App, body: Rect) -> Option<Line<'static>> {
     let root = app.plan.state_dir.parent().unwrap_or(&app.plan.state_dir);
     let path = relative_to(&c.log_file, root).display().to_string();
     let ring = &app.cells[cell].log;
-    let position = match app.log_top {
+    let mut position = match app.log_top {
         None => "following".to_string(),
         Some(_) => {
             let top = top_line(app, ring, body.height as usize);
@@ -118,6 +153,14 @@ pub fn bottom_title(app: &App, body: Rect) -> Option<Line<'static>> {
             )
         }
     };
+    if let Some(typing) = &app.log_view.typing {
+        position = format!("search: {typing}█");
+    } else if let Some(search) = &app.log_view.search {
+        position = format!("{position} · /{}", search.query);
+    }
+    if !app.log_view.wrap && app.log_view.sideways > 0 {
+        position = format!("{position} · from column {}", app.log_view.sideways + 1);
+    }
     // Narrow terminals drop the path first: the cell and whether the log follows matter more.
     let width = body.width.saturating_sub(2) as usize;
     let candidates = [

@@ -10,6 +10,7 @@ pub mod footer;
 mod grid;
 pub mod header;
 mod log_pane;
+mod log_rows;
 mod pane;
 mod popups;
 mod publish_popup;

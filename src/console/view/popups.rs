@@ -10,13 +10,16 @@ use crate::console::app::{App, Confirm};
 use crate::console::keymap::{Action, Context, ACTIONS};
 use crate::model::text::plural;
 
-const CONTEXTS: [Context; 7] = [
+const CONTEXTS: [Context; 10] = [
     Context::Global,
     Context::Scroll,
+    Context::Log,
+    Context::Sideways,
     Context::Failures,
     Context::Builder,
     Context::Confirm,
     Context::Input,
+    Context::Search,
     Context::Help,
 ];
 
