@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::raw::RawConsole;
 use super::error::Collector;
+use super::raw::RawConsole;
 
 /// When the console rings the bell and sends a desktop notification.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

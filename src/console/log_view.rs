@@ -78,7 +78,10 @@ mod tests {
 
     #[test]
     fn smartcase() {
-        assert_eq!(search("error").ranges("ERROR and Error"), [(0, 5), (10, 15)]);
+        assert_eq!(
+            search("error").ranges("ERROR and Error"),
+            [(0, 5), (10, 15)]
+        );
         assert_eq!(search("Error").ranges("ERROR and Error"), [(10, 15)]);
         assert!(!search("").matches("anything"));
     }

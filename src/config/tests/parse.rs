@@ -57,7 +57,8 @@ x = 1
     let e = error_at(&errors, "unknown key `colour`", 9, 1);
     assert!(hint(e).starts_with("remove it; allowed keys:"), "{e:?}");
     let e = error_at(&errors, "unknown key `extras` in the top level", 11, 2);
-    assert!(hint(e).contains("project, builder, retry, secrets, cache, platforms, keys, component"));
+    assert!(hint(e)
+        .contains("project, builder, retry, secrets, cache, platforms, console, keys, component"));
     // The rest of the table is still checked.
     let e = error_at(&errors, "missing required key `name`", 6, 1);
     assert_eq!(hint(e), r#"add name = "base""#);

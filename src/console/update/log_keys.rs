@@ -59,7 +59,10 @@ pub fn on_typing_key(app: &mut App, key: Key, action: Option<Action>) {
         }
         _ => {
             if let KeyCode::Char(c) = key.code {
-                if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+                if !key
+                    .mods
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                {
                     typing.push(c);
                 }
             }
@@ -78,7 +81,11 @@ fn go(app: &mut App, forward: bool) {
     let ring = &app.cells[cell].log;
     let hits = ring.find(|text| search.matches(text));
     if hits.is_empty() {
-        let text = format!("no line of {} matches {:?}", app.cell_id(cell), search.query);
+        let text = format!(
+            "no line of {} matches {:?}",
+            app.cell_id(cell),
+            search.query
+        );
         app.log_view.search = Some(Search { at: None, ..search });
         app.say(Level::Warn, text);
         return;

@@ -48,7 +48,11 @@ impl RowOpts<'_> {
     pub fn rows(&self, line: &LogLine, number: u64, base: Style) -> Vec<Line<'static>> {
         let mut prefix: Vec<Span<'static>> = Vec::new();
         if let Some(search) = self.search {
-            let mark = if search.at == Some(number) { HIT_MARK } else { NO_MARK };
+            let mark = if search.at == Some(number) {
+                HIT_MARK
+            } else {
+                NO_MARK
+            };
             prefix.push(Span::styled(mark, Style::new().fg(Color::Yellow)));
         }
         if let Some(tz) = self.times {
@@ -57,7 +61,10 @@ impl RowOpts<'_> {
                 Style::new().fg(Color::DarkGray),
             ));
         }
-        let ranges = self.search.map(|s| s.ranges(&line.text)).unwrap_or_default();
+        let ranges = self
+            .search
+            .map(|s| s.ranges(&line.text))
+            .unwrap_or_default();
         let styled = line.text.char_indices().map(|(at, c)| {
             let hit = ranges.iter().any(|&(a, b)| at >= a && at < b);
             (c, if hit { base.patch(MATCH) } else { base })
@@ -118,7 +125,10 @@ fn runs(row: Vec<(char, Style)>) -> Vec<Span<'static>> {
     let mut current: Option<Style> = None;
     for (c, style) in row {
         if current.is_some_and(|s| s != style) {
-            spans.push(Span::styled(std::mem::take(&mut text), current.unwrap_or_default()));
+            spans.push(Span::styled(
+                std::mem::take(&mut text),
+                current.unwrap_or_default(),
+            ));
         }
         current = Some(style);
         text.push(c);

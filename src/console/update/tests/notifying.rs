@@ -39,7 +39,11 @@ fn a_failure_is_notified_once_until_the_cell_is_green_again() {
     assert!(status(&mut app, a, running(1)).is_empty());
     assert!(status(&mut app, a, exit3.clone()).is_empty());
     // Another cause is.
-    let got = status(&mut app, a, failed("exit 2 in RUN make", FailureClass::Permanent));
+    let got = status(
+        &mut app,
+        a,
+        failed("exit 2 in RUN make", FailureClass::Permanent),
+    );
     assert_eq!(got.len(), 1);
     // Green in between makes the same failure news again.
     assert!(status(&mut app, a, green(3)).is_empty());
@@ -60,7 +64,11 @@ fn each_failed_cell_is_its_own_news() {
 fn at_rest_with_failures_notifies_and_all_green_only_when_asked() {
     let mut app = demo_app();
     let a = cell(&app, "app", "linux/arm64");
-    set(&mut app, a, failed("exit 3 in RUN make", FailureClass::Permanent));
+    set(
+        &mut app,
+        a,
+        failed("exit 3 in RUN make", FailureClass::Permanent),
+    );
     let got = notices(event(&mut app, Event::Settled));
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].title.ends_with(" at rest"), "{got:?}");
