@@ -8,4 +8,5 @@ pub mod prepare;
 pub mod runner;
 pub mod scheduler;
 pub mod state;
+pub mod summary;
 pub mod wait;

@@ -21,6 +21,7 @@ use super::{tasks, Ending};
 use crate::build::prepare::Prepared;
 use crate::build::runner::Runner;
 use crate::build::scheduler::{self, Command};
+use crate::build::summary;
 use crate::build::wait::sleep_until;
 use crate::docker::{engine, routes};
 
@@ -35,7 +36,7 @@ pub async fn run<R: Runner>(
     runner: R,
     keymap: Keymap,
     terminal: &mut Term,
-) -> Ending {
+) -> (Ending, String) {
     let Prepared {
         plan,
         initial,
@@ -165,7 +166,22 @@ pub async fn run<R: Runner>(
     if let Err(e) = task.await {
         tracing::error!("the scheduler task failed: {e}");
     }
-    app.ending()
+    (app.ending(), farewell(&app, &matrix.root))
+}
+
+/// What the grid showed when the console closed, for the normal screen: the alternate one
+/// goes away with everything on it.
+fn farewell(app: &App, root: &std::path::Path) -> String {
+    let statuses: Vec<_> = app.cells.iter().map(|c| c.status.clone()).collect();
+    let mut out = summary::table(&app.plan, &statuses);
+    out.push_str(&summary::green_line(&statuses));
+    out.push('\n');
+    let failures = summary::failures(&app.plan, &statuses, root);
+    if !failures.is_empty() {
+        out.push('\n');
+        out.push_str(&failures);
+    }
+    out
 }
 
 fn send(commands: &mut Option<mpsc::UnboundedSender<Command>>, command: Command) {

@@ -25,6 +25,7 @@ pub mod view;
 #[cfg(test)]
 mod fixture;
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -74,8 +75,12 @@ pub fn run(prep: Prepared, runner: impl Runner) -> Result<Ending, Error> {
         .map_err(|e| Error::Start(format!("cannot start the async runtime: {e}")))?;
     let mut guard = terminal::TerminalGuard::enter()
         .map_err(|e| Error::Start(format!("cannot set up the terminal: {e}")))?;
-    let ending = runtime.block_on(event_loop::run(prep, runner, keymap, &mut guard.terminal));
+    let (ending, farewell) =
+        runtime.block_on(event_loop::run(prep, runner, keymap, &mut guard.terminal));
     drop(guard);
+    // After SIGHUP there is no terminal left to print to; that is no reason to panic.
+    let mut out = std::io::stdout();
+    let _ = out.write_all(farewell.as_bytes()).and_then(|()| out.flush());
     Ok(ending)
 }
 
