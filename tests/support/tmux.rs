@@ -66,6 +66,20 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The screen and the lines that scrolled off it, as far back as `lines`.
+    pub fn scrollback(&self, lines: u32) -> String {
+        let start = format!("-{lines}");
+        let out = tmux(&["capture-pane", "-p", "-S", &start, "-t", &self.session]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Whether a bell rang in the session's window. tmux flags it for a window no client is
+    /// looking at, which a detached test session always is.
+    pub fn bell_rang(&self) -> bool {
+        let out = tmux(&["display-message", "-p", "-t", &self.session, "#{window_bell_flag}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     /// Waits until `check` holds for the screen; on timeout fails with what the screen showed.
     pub fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + timeout;
