@@ -13,12 +13,19 @@ use crate::model::sanitize::sanitize_line;
 use crate::model::text::{plural, relative_to};
 use crate::model::{CellStatus, FailureClass, InfraCause, Outcome};
 use crate::plan::Plan;
+use crate::report::{Destinations, Recorder};
 
 /// How long a settled run waits for the doctor's verdict on an infra failure.
 const DOCTOR_GRACE: Duration = Duration::from_secs(60);
 
-/// Builds every selected cell and reports; returns the process exit code.
-pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i32 {
+/// Builds every selected cell and reports, on `out` and in the files `reports` names; returns
+/// the process exit code.
+pub async fn run<R: Runner>(
+    prep: Prepared,
+    runner: R,
+    reports: &Destinations,
+    out: &mut dyn Write,
+) -> i32 {
     let plan = prep.plan.clone();
     let root = prep.matrix.root.clone();
     let matrix = prep.matrix.clone();
@@ -35,7 +42,7 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
         prep.initial.clone(),
         Some(prep.state),
     );
-    let mut statuses = prep.initial.clone();
+    let mut record = Recorder::new(plan.clone(), &prep.initial);
     let mut steps: Vec<StepSummary> = vec![StepSummary::default(); plan.cells.len()];
     let mut interrupted = false;
     let mut sigterm =
@@ -69,13 +76,13 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
             }
         };
         let Some(event) = event else { break };
+        record.observe(&event);
         match event {
             Event::Settled => break,
             Event::Status { cell, status } => {
                 if let Some(line) = status_line(&plan, cell, &status) {
                     let _ = writeln!(out, "{line}");
                 }
-                statuses[cell] = status;
             }
             Event::Build {
                 cell,
@@ -156,15 +163,18 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
             write_doctor(out, &report);
         }
     }
-    let _ = write!(out, "\n{}", table(&plan, &statuses));
+    let statuses = record.statuses();
+    let _ = write!(out, "\n{}", table(&plan, statuses));
     let green = statuses.iter().filter(|s| s.is_green()).count();
     let selected = statuses
         .iter()
         .filter(|s| !matches!(s, CellStatus::NotSelected))
         .count();
     let _ = writeln!(out, "{green}/{selected} cells green");
+    let code = super::exit::of_build(interrupted, green == selected);
+    let code = super::report_files::write(reports, &record, code, out);
     let _ = out.flush();
-    super::exit::of_build(interrupted, green == selected)
+    code
 }
 
 async fn recv_signal(sig: &mut Option<tokio::signal::unix::Signal>) {
