@@ -1,6 +1,7 @@
 //! The headless build through the library, with a runner that plays scripted builds instead of
 //! buildx (`archgrid build` itself needs an engine to answer before it starts): the reports it
-//! writes, checked by a standard XML parser and against the JSON Schema README.md publishes.
+//! writes, checked by a standard XML parser and against the JSON Schema README.md publishes, and
+//! the lines that keep a silent step from looking like a hung job.
 
 mod support;
 
@@ -447,4 +448,52 @@ fn the_schema_rejects_a_wrong_type_a_missing_field_and_an_unknown_word() {
         change(&mut report);
         assert!(!v.is_valid(&report), "the schema let through {what}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_step_is_named_every_minute_and_a_shorter_one_never() {
+    let dir = project();
+    let prep = prepared(dir.path(), &["linux/amd64"]);
+    let step = |name, secs| Step {
+        name,
+        lasts: Duration::from_secs(secs),
+        prints: "",
+    };
+    let runner = scripted(&[
+        (
+            "base@linux/amd64",
+            Script {
+                steps: vec![
+                    step("[1/2] COPY . .", 50),
+                    step("[2/2] RUN \u{1b}[1mmake all", 130),
+                ],
+                fails: None,
+            },
+        ),
+        (
+            "solo@linux/amd64",
+            Script {
+                steps: vec![step("[1/1] RUN quick", 59)],
+                fails: None,
+            },
+        ),
+    ]);
+    let started = tokio::time::Instant::now();
+    let mut out = Vec::new();
+    let code = archgrid::cli::build::run(prep, runner, &Destinations::default(), &mut out).await;
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{text}");
+    assert!(started.elapsed() >= Duration::from_secs(180), "{text}");
+    let still: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(" still in step "))
+        .collect();
+    assert_eq!(
+        still,
+        [
+            "[base linux/amd64] still in step 2/2 [2/2] RUN make all 60.0s",
+            "[base linux/amd64] still in step 2/2 [2/2] RUN make all 120.0s",
+        ],
+        "{text}"
+    );
 }

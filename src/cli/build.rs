@@ -5,9 +5,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::outage_lines::{write_doctor, OutageLines, REMIND_EVERY};
+use super::silent_steps::SilentSteps;
 use crate::build::prepare::Prepared;
 use crate::build::runner::{BuildEvent, Runner, StepSummary};
 use crate::build::scheduler::{self, Command, Event};
+use crate::build::wait::sleep_until;
 use crate::doctor::{self, Report};
 use crate::model::sanitize::sanitize_line;
 use crate::model::text::{plural, relative_to};
@@ -44,10 +46,12 @@ pub async fn run<R: Runner>(
     );
     let mut record = Recorder::new(plan.clone(), &prep.initial);
     let mut steps: Vec<StepSummary> = vec![StepSummary::default(); plan.cells.len()];
+    let mut silent = SilentSteps::new(plan.cells.len());
     let mut interrupted = false;
     let mut sigterm =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     loop {
+        let still_due = silent.next_due();
         let event = tokio::select! {
             ev = handle.events.recv() => ev,
             _ = tokio::signal::ctrl_c(), if !interrupted => {
@@ -67,6 +71,11 @@ pub async fn run<R: Runner>(
                 let _ = out.flush();
                 continue;
             }
+            _ = sleep_until(still_due), if still_due.is_some() => {
+                silent.remind(out, &plan, tokio::time::Instant::now());
+                let _ = out.flush();
+                continue;
+            }
             report = async { doctor_run.as_mut().expect("guarded").await }, if doctor_run.is_some() => {
                 doctor_run = None;
                 if let Ok(report) = report {
@@ -83,6 +92,7 @@ pub async fn run<R: Runner>(
                 if let Some(line) = status_line(&plan, cell, &status) {
                     let _ = writeln!(out, "{line}");
                 }
+                silent.stopped(cell);
             }
             Event::Build {
                 cell,
@@ -98,6 +108,7 @@ pub async fn run<R: Runner>(
                         sanitize_line(summary.current.as_deref().unwrap_or_default())
                     );
                 }
+                silent.steps(cell, &summary, tokio::time::Instant::now());
                 steps[cell] = summary;
             }
             Event::Build {
@@ -253,7 +264,7 @@ fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> 
     Some(format!("{label} {text}"))
 }
 
-fn secs(d: Duration) -> String {
+pub(super) fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 

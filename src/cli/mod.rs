@@ -11,6 +11,7 @@ mod plan;
 pub mod publish;
 pub mod report_files;
 mod run_lock;
+mod silent_steps;
 
 use std::path::PathBuf;
 
