@@ -214,7 +214,8 @@ fn main() {
         });
         std::fs::write(&out_path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     });
-    let code = match archgrid::console::run(prep, flood) {
+    let mut record = archgrid::report::Recorder::new(prep.plan.clone(), &prep.initial);
+    let code = match archgrid::console::run(prep, flood, &mut record) {
         Ok(archgrid::console::Ending::AllGreen) => 0,
         Ok(_) => 1,
         Err(e) => {

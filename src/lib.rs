@@ -26,6 +26,8 @@ pub mod model;
 pub mod plan;
 /// Manifest lists, verification and export of green cells.
 pub mod publish;
+/// JUnit XML and JSON reports of a run, for CI.
+pub mod report;
 
 #[cfg(test)]
 mod samples;

@@ -5,20 +5,29 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::outage_lines::{write_doctor, OutageLines, REMIND_EVERY};
+use super::silent_steps::SilentSteps;
 use crate::build::prepare::Prepared;
 use crate::build::runner::{BuildEvent, Runner, StepSummary};
 use crate::build::scheduler::{self, Command, Event};
+use crate::build::wait::sleep_until;
 use crate::doctor::{self, Report};
 use crate::model::sanitize::sanitize_line;
 use crate::model::text::{plural, relative_to};
 use crate::model::{CellStatus, FailureClass, InfraCause, Outcome};
 use crate::plan::Plan;
+use crate::report::{Destinations, Recorder};
 
 /// How long a settled run waits for the doctor's verdict on an infra failure.
 const DOCTOR_GRACE: Duration = Duration::from_secs(60);
 
-/// Builds every selected cell and reports; returns the process exit code.
-pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i32 {
+/// Builds every selected cell and reports, on `out` and in the files `reports` names; returns
+/// the process exit code.
+pub async fn run<R: Runner>(
+    prep: Prepared,
+    runner: R,
+    reports: &Destinations,
+    out: &mut dyn Write,
+) -> i32 {
     let plan = prep.plan.clone();
     let root = prep.matrix.root.clone();
     let matrix = prep.matrix.clone();
@@ -35,12 +44,14 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
         prep.initial.clone(),
         Some(prep.state),
     );
-    let mut statuses = prep.initial.clone();
+    let mut record = Recorder::new(plan.clone(), &prep.initial);
     let mut steps: Vec<StepSummary> = vec![StepSummary::default(); plan.cells.len()];
+    let mut silent = SilentSteps::new(plan.cells.len());
     let mut interrupted = false;
     let mut sigterm =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     loop {
+        let still_due = silent.next_due();
         let event = tokio::select! {
             ev = handle.events.recv() => ev,
             _ = tokio::signal::ctrl_c(), if !interrupted => {
@@ -60,6 +71,11 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
                 let _ = out.flush();
                 continue;
             }
+            _ = sleep_until(still_due), if still_due.is_some() => {
+                silent.remind(out, &plan, tokio::time::Instant::now());
+                let _ = out.flush();
+                continue;
+            }
             report = async { doctor_run.as_mut().expect("guarded").await }, if doctor_run.is_some() => {
                 doctor_run = None;
                 if let Ok(report) = report {
@@ -69,13 +85,14 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
             }
         };
         let Some(event) = event else { break };
+        record.observe(&event);
         match event {
             Event::Settled => break,
             Event::Status { cell, status } => {
                 if let Some(line) = status_line(&plan, cell, &status) {
                     let _ = writeln!(out, "{line}");
                 }
-                statuses[cell] = status;
+                silent.stopped(cell);
             }
             Event::Build {
                 cell,
@@ -91,6 +108,7 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
                         sanitize_line(summary.current.as_deref().unwrap_or_default())
                     );
                 }
+                silent.steps(cell, &summary, tokio::time::Instant::now());
                 steps[cell] = summary;
             }
             Event::Build {
@@ -156,15 +174,18 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
             write_doctor(out, &report);
         }
     }
-    let _ = write!(out, "\n{}", table(&plan, &statuses));
+    let statuses = record.statuses();
+    let _ = write!(out, "\n{}", table(&plan, statuses));
     let green = statuses.iter().filter(|s| s.is_green()).count();
     let selected = statuses
         .iter()
         .filter(|s| !matches!(s, CellStatus::NotSelected))
         .count();
     let _ = writeln!(out, "{green}/{selected} cells green");
+    let code = super::exit::of_build(interrupted, green == selected);
+    let code = super::report_files::write(reports, &record, code, out);
     let _ = out.flush();
-    super::exit::of_build(interrupted, green == selected)
+    code
 }
 
 async fn recv_signal(sig: &mut Option<tokio::signal::unix::Signal>) {
@@ -243,7 +264,7 @@ fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> 
     Some(format!("{label} {text}"))
 }
 
-fn secs(d: Duration) -> String {
+pub(super) fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 

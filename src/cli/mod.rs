@@ -9,7 +9,9 @@ mod import;
 mod outage_lines;
 mod plan;
 pub mod publish;
+pub mod report_files;
 mod run_lock;
+mod silent_steps;
 
 use std::path::PathBuf;
 
@@ -20,6 +22,7 @@ use crate::build::prepare::{prepare, Prepared, Selection};
 use crate::build::runner::BuildxRunner;
 use crate::config::{LoadError, Matrix};
 use exit::EXIT_USAGE;
+use report_files::ReportArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,6 +39,9 @@ pub struct Cli {
     pub headless: bool,
     #[command(flatten)]
     pub select: SelectArgs,
+    /// The console's and the headless build's reports.
+    #[command(flatten)]
+    pub reports: ReportArgs,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -68,7 +74,10 @@ pub struct SelectArgs {
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Build the grid without the console: a line per state change, a table at the end.
-    Build,
+    Build {
+        #[command(flatten)]
+        reports: ReportArgs,
+    },
     /// Print every cell's exact argv and the start order; runs nothing.
     Plan {
         /// Machine-readable output.
@@ -213,9 +222,19 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         eprintln!("warning: {warning}");
     }
     let select = Selection::from(&cli.select);
+    let reports = match &cli.command {
+        None => cli.reports.destinations()?,
+        Some(Cmd::Build { reports }) => reports.clone().or(cli.reports.clone()).destinations()?,
+        Some(_) if !cli.reports.is_empty() => {
+            return Err(eyre!(
+                "--junit and --report-json report a build\n  hint: give them to `archgrid build` or to the console"
+            ))
+        }
+        Some(_) => crate::report::Destinations::default(),
+    };
     // Held until this returns: a console or a build, a publish or an export, from start to end.
     let _lock = match &cli.command {
-        None | Some(Cmd::Build | Cmd::Publish { .. } | Cmd::Export { .. }) => {
+        None | Some(Cmd::Build { .. } | Cmd::Publish { .. } | Cmd::Export { .. }) => {
             Some(run_lock::hold(&matrix)?)
         }
         // Read-only: verify only reads state.json and the registry.
@@ -250,12 +269,12 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         Some(Cmd::Completions { shell }) => completions::print(shell),
         Some(Cmd::Import(args)) => import::import(args, &cli.select)?,
         Some(Cmd::Init(args)) => import::init(args, &cli.select)?,
-        Some(Cmd::Build) => run_build(matrix, &select, true)?,
+        Some(Cmd::Build { .. }) => run_build(matrix, &select, true, &reports)?,
         // The console needs a terminal; without one (a pipe, CI) the headless build is the
         // only thing that can work.
         None => {
             let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
-            run_build(matrix, &select, cli.headless || !tty)?
+            run_build(matrix, &select, cli.headless || !tty, &reports)?
         }
     })
 }
@@ -297,7 +316,12 @@ async fn ready_to_build(mut prep: Prepared, headless: bool) -> color_eyre::Resul
     Ok(prep)
 }
 
-fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::Result<i32> {
+fn run_build(
+    matrix: Matrix,
+    select: &Selection,
+    headless: bool,
+    reports: &crate::report::Destinations,
+) -> color_eyre::Result<i32> {
     let facts = crate::docker::contexts::plan_facts(&matrix);
     let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
     let prep = runtime().block_on(ready_to_build(prep, headless))?;
@@ -308,11 +332,20 @@ fn run_build(matrix: Matrix, select: &Selection, headless: bool) -> color_eyre::
     if headless {
         Ok(runtime().block_on(async move {
             let mut out = std::io::stdout();
-            build::run(prep, runner, &mut out).await
+            build::run(prep, runner, reports, &mut out).await
         }))
     } else {
-        match crate::console::run(prep, runner) {
-            Ok(ending) => Ok(exit::of_console(ending)),
+        let mut record = crate::report::Recorder::new(prep.plan.clone(), &prep.initial);
+        match crate::console::run(prep, runner, &mut record) {
+            Ok(ending) => {
+                let code = exit::of_console(ending);
+                Ok(report_files::write(
+                    reports,
+                    &record,
+                    code,
+                    &mut std::io::stderr(),
+                ))
+            }
             Err(crate::console::Error::Keys(e)) => Err(eyre!("key bindings:\n{e}")),
             Err(crate::console::Error::Start(e)) => {
                 // The matrix was fine; the terminal was not. That is a failed run, not a usage

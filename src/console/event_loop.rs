@@ -24,6 +24,7 @@ use crate::build::scheduler::{self, Command};
 use crate::build::summary;
 use crate::build::wait::sleep_until;
 use crate::docker::{engine, routes};
+use crate::report::Recorder;
 
 const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(250);
@@ -36,6 +37,7 @@ pub async fn run<R: Runner>(
     runner: R,
     keymap: Keymap,
     terminal: &mut Term,
+    record: &mut Recorder,
 ) -> (Ending, String) {
     let Prepared {
         plan,
@@ -120,7 +122,10 @@ pub async fn run<R: Runner>(
                 }
             },
             ev = events.recv(), if scheduler_open => match ev {
-                Some(event) => Msg::Scheduler(event),
+                Some(event) => {
+                    record.observe(&event);
+                    Msg::Scheduler(event)
+                }
                 None => {
                     scheduler_open = false;
                     Msg::SchedulerClosed
@@ -142,7 +147,10 @@ pub async fn run<R: Runner>(
         if is_event {
             for _ in 0..EVENT_BATCH {
                 match events.try_recv() {
-                    Ok(event) => effects.extend(update(&mut app, Msg::Scheduler(event))),
+                    Ok(event) => {
+                        record.observe(&event);
+                        effects.extend(update(&mut app, Msg::Scheduler(event)));
+                    }
                     Err(_) => break,
                 }
             }

@@ -35,6 +35,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use crate::build::prepare::Prepared;
 use crate::build::runner::Runner;
+use crate::report::Recorder;
 
 /// How the console ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +56,9 @@ pub enum Error {
     Start(String),
 }
 
-/// Runs the console until the user quits or a signal arrives. Call it outside any tokio
-/// runtime; it starts its own.
-pub fn run(prep: Prepared, runner: impl Runner) -> Result<Ending, Error> {
+/// Runs the console until the user quits or a signal arrives, telling `record` every scheduler
+/// event for the run's reports. Call it outside any tokio runtime; it starts its own.
+pub fn run(prep: Prepared, runner: impl Runner, record: &mut Recorder) -> Result<Ending, Error> {
     let user_keys = keys_file::user_keys_path();
     let keymap = keys_file::load_keymap(&prep.matrix.keys, user_keys.as_deref())
         .map_err(|e| Error::Keys(e.to_string()))?;
@@ -75,8 +76,13 @@ pub fn run(prep: Prepared, runner: impl Runner) -> Result<Ending, Error> {
         .map_err(|e| Error::Start(format!("cannot start the async runtime: {e}")))?;
     let mut guard = terminal::TerminalGuard::enter()
         .map_err(|e| Error::Start(format!("cannot set up the terminal: {e}")))?;
-    let (ending, farewell) =
-        runtime.block_on(event_loop::run(prep, runner, keymap, &mut guard.terminal));
+    let (ending, farewell) = runtime.block_on(event_loop::run(
+        prep,
+        runner,
+        keymap,
+        &mut guard.terminal,
+        record,
+    ));
     drop(guard);
     // After SIGHUP there is no terminal left to print to; that is no reason to panic.
     let mut out = std::io::stdout();
