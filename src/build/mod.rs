@@ -2,6 +2,7 @@
 //! (scheduler), what each cell last did (state), one buildx child per cell (runner), engines
 //! and registries that stop answering (outage), and one run per matrix at a time (lock).
 
+mod json_writer;
 pub mod lock;
 pub mod outage;
 pub mod prepare;
