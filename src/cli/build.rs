@@ -34,6 +34,7 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
         prep.settings.clone(),
         prep.initial.clone(),
         Some(prep.state),
+        Some(prep.history),
     );
     let mut statuses = prep.initial.clone();
     let mut steps: Vec<StepSummary> = vec![StepSummary::default(); plan.cells.len()];
