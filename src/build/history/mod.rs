@@ -1,5 +1,6 @@
 //! `.archgrid/history.json`: how long each cell's last green attempts took, step by step, so
-//! the front ends can tell how long a running cell and the whole grid have left. Like state.json, it is changed in memory and written by a [`Writer`] off the
+//! the front ends can tell how long a running cell and the whole grid have left (see
+//! [`super::eta`]). Like state.json, it is changed in memory and written by a [`Writer`] off the
 //! scheduler's task.
 //!
 //! Step names are build output, masked by the runner but not sanitized: sanitize before drawing.
