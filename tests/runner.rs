@@ -165,6 +165,27 @@ async fn argv_reaches_the_child_unchanged_and_success_reads_the_digest() {
         log.contains("'GREETING=hello \"quoted\" $HOME world'"),
         "{log}"
     );
+    // Every step ends under the number it started with: the two base steps from the cache,
+    // the others with BuildKit's time for them, as buildx's plain output has it.
+    let number = |step: &str| {
+        let line = log
+            .lines()
+            .find(|l| l.starts_with('#') && l.contains(step))
+            .unwrap();
+        line.split_once(' ').unwrap().0.to_string()
+    };
+    let ended: Vec<&str> = log
+        .lines()
+        .filter(|l| l.ends_with(" CACHED") || l.contains(" DONE "))
+        .collect();
+    assert_eq!(ended.len(), 9, "{log}");
+    assert!(
+        log.contains(&format!("{} CACHED\n", number("[base 1/2] COPY"))),
+        "{log}"
+    );
+    // 125.8 ms in the capture.
+    let run = number("[stage-1 1/2] RUN");
+    assert!(log.contains(&format!("{run} DONE 0.1s\n")), "{log}");
 }
 
 #[tokio::test]

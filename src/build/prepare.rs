@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use super::history::History;
 use super::scheduler::Settings;
 use super::state::{input_keys, StateStore};
 use crate::config::Matrix;
@@ -34,6 +35,8 @@ pub struct Prepared {
     pub plan: Arc<Plan>,
     pub initial: Vec<CellStatus>,
     pub state: StateStore,
+    /// Green attempts' times: the scheduler records, the front ends estimate from it.
+    pub history: Arc<History>,
     pub settings: Settings,
     /// What the front end shows before the first cell starts: dependencies added from the
     /// Dockerfiles, base images that cannot be had.
@@ -86,12 +89,14 @@ pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prep
     };
     let redactor = Arc::new(secret_values(&matrix)?);
     let notes = plan.dependency_notes();
+    let history = Arc::new(History::load(&plan.state_dir));
     Ok(Prepared {
         notes,
         redactor,
         plan: Arc::new(plan),
         initial,
         state,
+        history,
         settings,
         matrix,
     })

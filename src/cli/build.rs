@@ -43,6 +43,7 @@ pub async fn run<R: Runner>(
         prep.settings.clone(),
         prep.initial.clone(),
         Some(prep.state),
+        Some(prep.history),
     );
     let mut record = Recorder::new(plan.clone(), &prep.initial);
     let mut steps: Vec<StepSummary> = vec![StepSummary::default(); plan.cells.len()];

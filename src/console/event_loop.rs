@@ -43,6 +43,7 @@ pub async fn run<R: Runner>(
         plan,
         initial,
         state,
+        history,
         settings,
         matrix,
         // The runner masks secrets at the source; nothing the console draws needs the values.
@@ -61,6 +62,7 @@ pub async fn run<R: Runner>(
         settings,
         initial.clone(),
         Some(state),
+        Some(history),
     );
     let mut commands = Some(commands);
 

@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use archgrid::build::history::StepTime;
 use archgrid::build::outage::Resource;
 use archgrid::build::runner::child::BoxFuture;
 use archgrid::build::runner::classify::classify;
@@ -15,6 +16,8 @@ use tokio::sync::{mpsc, watch};
 #[derive(Clone)]
 pub enum Script {
     Green,
+    /// Green, every step from the cache.
+    CacheHit,
     Fail(&'static str),
     /// Runs until canceled.
     Hang,
@@ -33,6 +36,8 @@ pub struct Log {
 #[derive(Clone)]
 pub struct Fake {
     scripts: Arc<Mutex<HashMap<String, Vec<Script>>>>,
+    /// Steps each attempt of a cell reports as started and ended, whatever its script.
+    steps: Arc<Mutex<HashMap<String, Vec<StepTime>>>>,
     pub log: Arc<Mutex<Log>>,
     work: Duration,
     /// Docker contexts whose engine is down (`None`: the default one). A cell on a down
@@ -57,6 +62,7 @@ impl Fake {
     pub fn new(work: Duration) -> Fake {
         Fake {
             scripts: Default::default(),
+            steps: Default::default(),
             log: Default::default(),
             work,
             down: Arc::new(watch::channel(BTreeSet::new()).0),
@@ -88,6 +94,15 @@ impl Fake {
         self.scripts.lock().unwrap().insert(cell.to_string(), steps);
         self
     }
+
+    /// Steps that every attempt of `cell` reports as started and ended, before its end.
+    pub fn steps(self, cell: &str, steps: &[StepTime]) -> Fake {
+        self.steps
+            .lock()
+            .unwrap()
+            .insert(cell.to_string(), steps.to_vec());
+        self
+    }
 }
 
 impl Runner for Fake {
@@ -107,6 +122,13 @@ impl Runner for Fake {
                 _ => Script::Green,
             }
         };
+        let steps = self
+            .steps
+            .lock()
+            .unwrap()
+            .get(&id)
+            .cloned()
+            .unwrap_or_default();
         let log = self.log.clone();
         let work = self.work;
         let platform = cell.platform.to_string();
@@ -141,6 +163,18 @@ impl Runner for Fake {
                     line: format!("hello from {id}"),
                 })
                 .await;
+            for step in steps {
+                let started = BuildEvent::StepStarted {
+                    step: step.name.clone(),
+                };
+                let _ = events.send(started).await;
+                let ended = BuildEvent::StepEnded {
+                    step: step.name,
+                    duration: step.duration,
+                    cached: step.cached,
+                };
+                let _ = events.send(ended).await;
+            }
             let outcome = match script {
                 Script::Hang => {
                     let _ = cancel.wait_for(|c| *c).await;
@@ -151,6 +185,7 @@ impl Runner for Fake {
                         _ = tokio::time::sleep(work) => match other {
                             Script::Green if pushes && registry_down => failed(REGISTRY_DOWN),
                             Script::Green => AttemptOutcome::Green { digest: Some(format!("sha256:{id}")), cached: false },
+                            Script::CacheHit => AttemptOutcome::Green { digest: Some(format!("sha256:{id}")), cached: true },
                             Script::Fail(text) => failed(text),
                             Script::Hang => unreachable!(),
                         },

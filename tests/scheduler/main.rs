@@ -1,6 +1,7 @@
 //! The scheduler with a fake runner: order, bounds, retries, blocking, commands.
 
 mod fake;
+mod history;
 mod outages;
 
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use archgrid::build::history::History;
 use archgrid::build::scheduler::{self, Command, Event, Settings};
 use archgrid::config::RetryPolicy;
 use archgrid::model::{CellStatus, Outcome, Platform};
@@ -126,6 +128,17 @@ async fn run_until_settled(
     plan: Plan,
     fake: Fake,
     settings: Settings,
+    react: impl FnMut(&Event, &mpsc::UnboundedSender<Command>),
+) -> Run {
+    run_recording(plan, fake, settings, None, react).await
+}
+
+/// [`run_until_settled`], recording green attempts in `history`.
+async fn run_recording(
+    plan: Plan,
+    fake: Fake,
+    settings: Settings,
+    history: Option<Arc<History>>,
     mut react: impl FnMut(&Event, &mpsc::UnboundedSender<Command>),
 ) -> Run {
     let n = plan.cells.len();
@@ -135,6 +148,7 @@ async fn run_until_settled(
         settings,
         vec![CellStatus::Queued; n],
         None,
+        history,
     );
     let mut statuses = vec![CellStatus::Queued; n];
     let mut events = Vec::new();
@@ -167,6 +181,21 @@ async fn run_until_settled(
     .await
     .unwrap();
     Run { statuses, events }
+}
+
+/// A reaction that cancels `target` as soon as it runs.
+fn cancel_when_running(target: usize) -> impl FnMut(&Event, &mpsc::UnboundedSender<Command>) {
+    move |ev, cmds| {
+        if let Event::Status {
+            cell,
+            status: CellStatus::Running { .. },
+        } = ev
+        {
+            if *cell == target {
+                cmds.send(Command::Cancel(target)).unwrap();
+            }
+        }
+    }
 }
 
 fn idx(plan: &Plan, id: &str) -> usize {
@@ -392,18 +421,7 @@ async fn cancel_ends_a_running_cell_and_blocks_its_dependents() {
     );
     let fake = Fake::new(Duration::from_millis(100)).script("base@linux/amd64", vec![Script::Hang]);
     let base = idx(&p, "base@linux/amd64");
-    let run = run_until_settled(p.clone(), fake, settings(4, 1), |ev, cmds| {
-        if let Event::Status {
-            cell,
-            status: CellStatus::Running { .. },
-        } = ev
-        {
-            if *cell == base {
-                cmds.send(Command::Cancel(base)).unwrap();
-            }
-        }
-    })
-    .await;
+    let run = run_until_settled(p.clone(), fake, settings(4, 1), cancel_when_running(base)).await;
     assert_eq!(run.statuses[base], CellStatus::Canceled);
     assert_eq!(
         run.statuses[idx(&p, "app@linux/amd64")],
@@ -428,6 +446,7 @@ async fn retry_rebuilds_one_cell_and_unblocks_its_dependents() {
         Arc::new(fake),
         settings(4, 3),
         vec![CellStatus::Queued; n],
+        None,
         None,
     );
     let mut statuses = vec![CellStatus::Queued; n];
@@ -480,6 +499,7 @@ async fn rebuild_without_cache_passes_the_option() {
         settings(1, 1),
         vec![CellStatus::Queued],
         None,
+        None,
     );
     let mut settles = 0;
     let until = deadline();
@@ -521,6 +541,7 @@ async fn pause_holds_new_starts_until_resume() {
         Arc::new(fake),
         settings(1, 1),
         vec![CellStatus::Queued; 3],
+        None,
         None,
     );
     handle.commands.send(Command::Pause).unwrap();

@@ -311,9 +311,13 @@ fn handle_event(
 ) -> std::io::Result<()> {
     match ev {
         BuildEvent::StepStarted { step } => {
-            log.steps += 1;
-            log.line(&format!("#{} {step}", log.steps))?;
+            log.step_started(step)?;
         }
+        BuildEvent::StepEnded {
+            step,
+            duration,
+            cached,
+        } => log.step_ended(step, *duration, *cached)?,
         // Counts and the running step are for the front ends; the log has every step above.
         BuildEvent::Steps(_) => {}
         BuildEvent::Log { step, line, .. } => {
@@ -401,6 +405,9 @@ struct LogFile {
     file: std::io::BufWriter<std::fs::File>,
     /// Steps started so far, which numbers them in the log.
     steps: usize,
+    /// Steps started and not yet ended, with their numbers, so the end line names the same
+    /// number as the start, as buildx's plain output does.
+    open_steps: Vec<(String, usize)>,
 }
 
 impl LogFile {
@@ -416,6 +423,7 @@ impl LogFile {
         let mut log = LogFile {
             file: std::io::BufWriter::new(file),
             steps: 0,
+            open_steps: Vec::new(),
         };
         log.line(&format!("# attempt {attempt}"))?;
         Ok(log)
@@ -424,6 +432,31 @@ impl LogFile {
     fn line(&mut self, text: &str) -> std::io::Result<()> {
         self.file.write_all(text.as_bytes())?;
         self.file.write_all(b"\n")
+    }
+
+    fn step_started(&mut self, step: &str) -> std::io::Result<usize> {
+        self.steps += 1;
+        self.open_steps.push((step.to_string(), self.steps));
+        self.line(&format!("#{} {step}", self.steps))?;
+        Ok(self.steps)
+    }
+
+    /// `#N DONE 1.2s` or `#N CACHED`. A cache hit BuildKit never reported as started is
+    /// listed first, so every step in the log has its number.
+    fn step_ended(&mut self, step: &str, duration: Duration, cached: bool) -> std::io::Result<()> {
+        let n = match self.open_steps.iter().position(|(s, _)| s == step) {
+            Some(i) => self.open_steps.remove(i).1,
+            None => {
+                let n = self.step_started(step)?;
+                self.open_steps.pop();
+                n
+            }
+        };
+        if cached {
+            self.line(&format!("#{n} CACHED"))
+        } else {
+            self.line(&format!("#{n} DONE {:.1}s", duration.as_secs_f64()))
+        }
     }
 
     fn raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {

@@ -22,7 +22,9 @@ pub fn mask_event(event: &mut BuildEvent, redactor: &Redactor) {
                 mask(current, redactor);
             }
         }
-        BuildEvent::StepStarted { step } => mask(step, redactor),
+        BuildEvent::StepStarted { step } | BuildEvent::StepEnded { step, .. } => {
+            mask(step, redactor)
+        }
         BuildEvent::Log { step, line, .. } => {
             mask(step, redactor);
             mask(line, redactor);
@@ -112,6 +114,14 @@ mod tests {
                 line: "got s3cr3t-value".into(),
             },
             BuildEvent::Warning("ARG s3cr3t-value".into()),
+            BuildEvent::StepStarted {
+                step: "RUN echo s3cr3t-value".into(),
+            },
+            BuildEvent::StepEnded {
+                step: "RUN echo s3cr3t-value".into(),
+                duration: std::time::Duration::from_secs(1),
+                cached: false,
+            },
             BuildEvent::StepError {
                 step: "RUN echo s3cr3t-value".into(),
                 error: "exit s3cr3t-value".into(),
@@ -122,7 +132,7 @@ mod tests {
         }
         let shown = format!("{events:?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
-        assert_eq!(shown.matches("***").count(), 6, "{shown}");
+        assert_eq!(shown.matches("***").count(), 8, "{shown}");
     }
 
     #[test]

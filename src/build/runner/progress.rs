@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -17,6 +18,13 @@ pub enum BuildEvent {
     /// the step running when it is sent, and misses one that started and ended in between.
     StepStarted {
         step: String,
+    },
+    /// A step completed without error, sent once, after its last output. The duration comes
+    /// from BuildKit's own timestamps; a cache hit may have none and then took no time.
+    StepEnded {
+        step: String,
+        duration: Duration,
+        cached: bool,
     },
     /// One complete line of a step's output, raw: it must be sanitized before drawing.
     Log {
@@ -179,6 +187,18 @@ impl ProgressTracker {
         if newly_completed {
             self.flush_vertex(&v.digest, events);
         }
+        // A failed or canceled step did not end the way a history of timings can use.
+        let ended = self
+            .vertices
+            .get(&v.digest)
+            .filter(|s| newly_completed && s.error.is_none());
+        if let (Some(state), Some(completed)) = (ended, &v.completed) {
+            events.push(BuildEvent::StepEnded {
+                step: self.step_name(&v.digest),
+                duration: step_duration(state.started.as_deref(), completed),
+                cached: state.cached,
+            });
+        }
         if let Some(error) = new_error {
             events.push(BuildEvent::StepError {
                 step: self.step_name(&v.digest),
@@ -277,6 +297,19 @@ impl ProgressTracker {
     }
 }
 
+/// How long a step ran by BuildKit's clock. The fraction's length varies, so the timestamps
+/// are parsed rather than compared as text; one missing or unreadable counts as no time.
+fn step_duration(started: Option<&str>, completed: &str) -> Duration {
+    let at = |t: &str| t.parse::<jiff::Timestamp>().ok();
+    match (started.and_then(at), at(completed)) {
+        (Some(started), Some(completed)) => completed
+            .duration_since(started)
+            .try_into()
+            .unwrap_or_default(),
+        _ => Duration::ZERO,
+    }
+}
+
 /// BuildKit always sends valid base64; should that ever change, the text itself is shown
 /// rather than nothing.
 fn decode_base64(data: &str) -> Vec<u8> {
@@ -293,6 +326,9 @@ fn complete_utf8_len(bytes: &[u8]) -> usize {
         _ => bytes.len(),
     }
 }
+
+#[cfg(test)]
+mod timing_tests;
 
 #[cfg(test)]
 mod tests {

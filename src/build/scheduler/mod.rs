@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 mod outages;
 
+use super::history::{AttemptSteps, GreenRun, History, StepTime};
 use super::outage::Resource;
 use super::runner::classify::short_reason;
 use super::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner};
@@ -91,24 +92,34 @@ pub struct Handle {
 }
 
 /// Starts the scheduler task. `initial` gives each cell's starting status (Queued, UpToDate or
-/// NotSelected); cells start as soon as the task runs.
+/// NotSelected); cells start as soon as the task runs. Green attempts are recorded in
+/// `history`, which the front ends read for their estimates.
 pub fn spawn<R: Runner>(
     plan: Arc<Plan>,
     runner: Arc<R>,
     settings: Settings,
     initial: Vec<CellStatus>,
     state: Option<StateStore>,
+    history: Option<Arc<History>>,
 ) -> Handle {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     // Bounded, so a flood of build output slows the pipes instead of growing memory.
     let (ev_tx, ev_rx) = mpsc::channel(4096);
-    let sched = Scheduler::new(plan, runner, settings, initial, state, ev_tx);
+    let sched = Scheduler::new(plan, runner, settings, initial, state, history, ev_tx);
     let task = tokio::spawn(sched.run(cmd_rx));
     Handle {
         commands: cmd_tx,
         events: ev_rx,
         task,
     }
+}
+
+/// One attempt's end, as its task hands it back.
+struct Ended {
+    cell: usize,
+    outcome: AttemptOutcome,
+    /// The steps that ended, in the order they started.
+    steps: Vec<StepTime>,
 }
 
 struct Slot {
@@ -130,8 +141,9 @@ struct Scheduler<R: Runner> {
     settings: Settings,
     slots: Vec<Slot>,
     state: Option<StateStore>,
+    history: Option<Arc<History>>,
     events: mpsc::Sender<Event>,
-    running: JoinSet<(usize, AttemptOutcome)>,
+    running: JoinSet<Ended>,
     outages: outages::Outages,
     paused: bool,
     settled_sent: bool,
@@ -145,6 +157,7 @@ impl<R: Runner> Scheduler<R> {
         settings: Settings,
         initial: Vec<CellStatus>,
         state: Option<StateStore>,
+        history: Option<Arc<History>>,
         events: mpsc::Sender<Event>,
     ) -> Self {
         let slots = plan
@@ -168,6 +181,7 @@ impl<R: Runner> Scheduler<R> {
             settings,
             slots,
             state,
+            history,
             events,
             running: JoinSet::new(),
             outages: outages::Outages::default(),
@@ -212,7 +226,7 @@ impl<R: Runner> Scheduler<R> {
                 },
                 Some(done) = self.running.join_next(), if !self.running.is_empty() => {
                     match done {
-                        Ok((cell, outcome)) => self.finished(cell, outcome).await,
+                        Ok(ended) => self.finished(ended).await,
                         Err(err) => tracing::error!("a cell's task ended abnormally: {err}"),
                     }
                 }
@@ -241,6 +255,10 @@ impl<R: Runner> Scheduler<R> {
         // The last write happens off this task; the run is over once it is on disk.
         if let Some(state) = self.state.take() {
             let _ = tokio::task::spawn_blocking(move || drop(state)).await;
+        }
+        // The front ends may hold the history on; it is on disk all the same.
+        if let Some(history) = self.history.take() {
+            let _ = tokio::task::spawn_blocking(move || history.flush()).await;
         }
     }
 
@@ -329,23 +347,36 @@ impl<R: Runner> Scheduler<R> {
         let (build_tx, mut build_rx) = mpsc::channel::<BuildEvent>(1024);
         self.running.spawn(async move {
             let forward = async move {
+                // Step times are taken as they pass, for the history of a green attempt.
+                let mut steps = AttemptSteps::default();
                 while let Some(event) = build_rx.recv().await {
+                    steps.see(&event);
                     if events.send(Event::Build { cell: i, event }).await.is_err() {
                         break;
                     }
                 }
+                steps
             };
             // The attempt ends only after its output is forwarded, so the end event never
             // overtakes the cell's last log lines.
-            let (outcome, ()) = tokio::join!(
+            let (outcome, steps) = tokio::join!(
                 runner.run(cell, attempt, opts, build_tx, cancel_rx),
                 forward
             );
-            (i, outcome)
+            Ended {
+                cell: i,
+                outcome,
+                steps: steps.into_ended(),
+            }
         });
     }
 
-    async fn finished(&mut self, i: usize, outcome: AttemptOutcome) {
+    async fn finished(&mut self, ended: Ended) {
+        let Ended {
+            cell: i,
+            outcome,
+            steps,
+        } = ended;
         let (t0, wall) = self.slots[i]
             .started
             .take()
@@ -370,6 +401,15 @@ impl<R: Runner> Scheduler<R> {
         let status = match outcome {
             AttemptOutcome::Green { digest, cached } => {
                 record.outcome = Outcome::Green;
+                if let Some(history) = &self.history {
+                    let run = GreenRun {
+                        when: wall,
+                        total: duration,
+                        cached,
+                        steps,
+                    };
+                    history.record(&self.plan.cells[i], run);
+                }
                 self.slots[i].opts = RunOpts::default();
                 self.slots[i].given_back = 0;
                 CellStatus::Green {

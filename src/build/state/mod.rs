@@ -1,9 +1,8 @@
 //! `.archgrid/state.json`: each cell's last status, attempts, digest and the inputs it was
 //! built from, so a second run can skip what is already green. Changes are made in memory and
-//! written by [`writer`] off the scheduler's task.
+//! written by a [`Writer`] off the scheduler's task.
 
 mod keys;
-mod writer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::json_writer::{read_versioned, Writer};
 use crate::model::{CellStatus, FailureClass, InfraCause, Outcome, RecordedStatus};
 use crate::plan::{Cell, Plan};
 
@@ -82,7 +82,7 @@ pub struct StateFile {
 #[derive(Debug)]
 pub struct StateStore {
     path: PathBuf,
-    writer: writer::Writer,
+    writer: Writer<StateFile>,
     /// Input keys of this run's cells, by cell id; recorded with each green result.
     keys: BTreeMap<String, String>,
 }
@@ -95,16 +95,12 @@ impl StateStore {
     /// A missing or unreadable file is an empty state: the worst case is a rebuild.
     pub fn load(state_dir: &Path) -> StateStore {
         let path = Self::path_in(state_dir);
-        let file = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<StateFile>(&t).ok())
-            .filter(|f| f.version == VERSION)
-            .unwrap_or(StateFile {
-                version: VERSION,
-                cells: BTreeMap::new(),
-            });
+        let file = read_versioned(&path, VERSION).unwrap_or(StateFile {
+            version: VERSION,
+            cells: BTreeMap::new(),
+        });
         StateStore {
-            writer: writer::Writer::start(path.clone(), file),
+            writer: Writer::start(path.clone(), file),
             path,
             keys: BTreeMap::new(),
         }
@@ -239,7 +235,8 @@ fn read_recorded_status<'de, D: Deserializer<'de>>(
     Ok(word.and_then(|w| serde_json::from_value(serde_json::Value::String(w)).ok()))
 }
 
-mod unix_ms {
+/// A time as unix milliseconds, as state.json and history.json write it.
+pub(crate) mod unix_ms {
     use super::*;
     pub fn serialize<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(t.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u64)
@@ -250,7 +247,8 @@ mod unix_ms {
     }
 }
 
-mod millis {
+/// A duration as whole milliseconds.
+pub(crate) mod millis {
     use super::*;
     pub fn serialize<S: serde::Serializer>(t: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(t.as_millis() as u64)

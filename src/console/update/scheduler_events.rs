@@ -128,6 +128,8 @@ fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
         // The pane heads output with the step running when it comes, from the summary; the
         // log file lists every step that started.
         BuildEvent::StepStarted { .. } => {}
+        // Step times are for the estimates, which the console does not show yet.
+        BuildEvent::StepEnded { .. } => {}
         BuildEvent::Warning(text) => view
             .log
             .push(LineKind::Warning, format!("warning: {}", clean(&text))),
