@@ -14,6 +14,8 @@ use super::publish_state::PublishState;
 use super::row_filter::RowFilter;
 use super::Ending;
 use crate::build::outage::Resource;
+use crate::build::eta::{Estimate, Finish};
+use crate::build::history::{AttemptSteps, History};
 use crate::build::runner::StepSummary;
 use crate::config::Notify;
 use crate::doctor::Report;
@@ -145,6 +147,16 @@ pub struct CellView {
     /// The raw step name of the last log line while `last_header` is its sanitized form: a
     /// run of lines from one step has its name sanitized once, not once per line.
     pub last_step_raw: Option<String>,
+    /// This attempt's steps and their times, for the estimate.
+    pub attempt_steps: AttemptSteps,
+    /// App clock when the current step (`steps.current`) became current.
+    pub step_since: Option<Duration>,
+    /// Each step's header line in the log, which gains the step's time when it ends.
+    pub step_headers: HashMap<String, u64>,
+    /// The last output line of each step of this attempt, sanitized.
+    pub last_lines: HashMap<String, String>,
+    /// What is left of the running attempt, as of the last tick.
+    pub estimate: Option<Estimate>,
 }
 
 impl CellView {
@@ -157,7 +169,31 @@ impl CellView {
             log: LogRing::default(),
             last_header: None,
             last_step_raw: None,
+            attempt_steps: AttemptSteps::default(),
+            step_since: None,
+            step_headers: HashMap::new(),
+            last_lines: HashMap::new(),
+            estimate: None,
         }
+    }
+
+    /// A new attempt starts with nothing done.
+    pub fn start_attempt(&mut self, now: Duration) {
+        self.started = Some(now);
+        self.steps = StepSummary::default();
+        self.last_header = None;
+        self.last_step_raw = None;
+        self.attempt_steps = AttemptSteps::default();
+        self.step_since = None;
+        self.step_headers.clear();
+        self.last_lines.clear();
+        self.estimate = None;
+    }
+
+    /// The last line the current step printed.
+    pub fn current_line(&self) -> Option<&str> {
+        let step = self.steps.current.as_ref()?;
+        self.last_lines.get(step).map(String::as_str)
     }
 }
 
@@ -227,6 +263,13 @@ pub struct App {
     /// The text field of an open input popup.
     pub input: Option<TextInput>,
     pub log_view: LogView,
+    /// Green attempts of this and earlier runs; `None` where nothing is kept (tests).
+    pub history: Option<Arc<History>>,
+    /// The scheduler's limits, to lay out what is left.
+    pub concurrency: usize,
+    pub platform_limits: std::collections::BTreeMap<Platform, usize>,
+    /// When the grid will be done, as of the last tick, with the wall clock then.
+    pub finish: Option<(Finish, std::time::SystemTime)>,
     /// Where timestamps are read; tests fix it.
     pub tz: jiff::tz::TimeZone,
     /// `[console] notify`.
@@ -313,6 +356,10 @@ impl App {
             export: ExportState::default(),
             input: None,
             log_view: LogView::default(),
+            history: None,
+            concurrency: 1,
+            platform_limits: Default::default(),
+            finish: None,
             tz: jiff::tz::TimeZone::system(),
             notify: Notify::default(),
             notified: HashMap::new(),

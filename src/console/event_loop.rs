@@ -52,6 +52,7 @@ pub async fn run<R: Runner>(
         notes: _,
     } = prep;
     let matrix = Arc::new(matrix);
+    let (concurrency, platform_limits) = (settings.concurrency, settings.platform_limits.clone());
     let scheduler::Handle {
         commands,
         mut events,
@@ -62,7 +63,7 @@ pub async fn run<R: Runner>(
         settings,
         initial.clone(),
         Some(state),
-        Some(history),
+        Some(history.clone()),
     );
     let mut commands = Some(commands);
 
@@ -70,6 +71,9 @@ pub async fn run<R: Runner>(
     app.routes = routes::routed(&matrix);
     app.extra_tags = matrix.project.tags.clone();
     app.notify = matrix.console.notify;
+    app.history = Some(history);
+    app.concurrency = concurrency;
+    app.platform_limits = platform_limits;
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }

@@ -7,6 +7,7 @@ use crate::console::app::{App, Failure, Level, Phase, MAX_FAILURES};
 use crate::console::clean::{clean, clean_status};
 use crate::console::log_ring::LineKind;
 use crate::console::msg::Effect;
+use crate::model::duration::format_duration;
 use crate::model::text::{duration_words, plural};
 use crate::model::{CellStatus, FailureClass, Outcome};
 
@@ -73,10 +74,7 @@ fn set_status(app: &mut App, cell: usize, status: CellStatus) -> Vec<Effect> {
     view.retry_at = None;
     match &status {
         CellStatus::Running { attempt, of } => {
-            view.started = Some(now);
-            view.steps = StepSummary::default();
-            view.last_header = None;
-            view.last_step_raw = None;
+            view.start_attempt(now);
             view.log
                 .push(LineKind::Attempt, format!("━━ attempt {attempt}/{of} ━━"));
         }
@@ -89,24 +87,44 @@ fn set_status(app: &mut App, cell: usize, status: CellStatus) -> Vec<Effect> {
 }
 
 fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
+    let now = app.now;
     let Some(view) = app.cells.get_mut(cell) else {
         return;
     };
+    view.attempt_steps.see(&event);
     match event {
         BuildEvent::Steps(mut summary) => {
             summary.current = summary.current.as_deref().map(clean);
-            if let Some(current) = &summary.current {
-                if view.last_header.as_ref() != Some(current) {
-                    let n = (summary.done + 1).min(summary.total.max(1));
-                    view.log.push(
-                        LineKind::Step,
-                        format!("── step {n}/{}: {current}", summary.total),
-                    );
-                    view.last_header = Some(current.clone());
-                    view.last_step_raw = None;
-                }
+            if summary.current != view.steps.current {
+                view.step_since = summary.current.is_some().then_some(now);
             }
             view.steps = summary;
+        }
+        // Every step gets a header when it starts, however briefly it runs; it gains the
+        // step's time when the step ends.
+        BuildEvent::StepStarted { step } => {
+            let name = clean(&step);
+            view.step_headers.insert(name.clone(), view.log.end());
+            view.log.push(LineKind::Step, format!("── {name}"));
+            view.last_header = Some(name);
+            view.last_step_raw = Some(step);
+        }
+        BuildEvent::StepEnded {
+            step,
+            duration,
+            cached,
+        } => {
+            let name = clean(&step);
+            let done = if cached {
+                "✔ cached".to_string()
+            } else {
+                format!("✔ {}", format_duration(duration))
+            };
+            match view.step_headers.get(&name) {
+                Some(&line) => view.log.set_text(line, format!("── {name} {done}")),
+                // A cache hit can end without having started.
+                None => view.log.push(LineKind::Step, format!("── {name} {done}")),
+            }
         }
         BuildEvent::Log { step, stream, line } => {
             // Steps run in parallel; a header whenever the speaker changes keeps lines attributable.
@@ -123,20 +141,27 @@ fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
             } else {
                 LineKind::Stdout
             };
-            view.log.push(kind, clean(&line));
+            let line = clean(&line);
+            if let Some(step) = &view.last_header {
+                if !line.trim().is_empty() {
+                    view.last_lines.insert(step.clone(), line.clone());
+                }
+            }
+            view.log.push(kind, line);
         }
-        // The pane heads output with the step running when it comes, from the summary; the
-        // log file lists every step that started.
-        BuildEvent::StepStarted { .. } => {}
-        // Step times are for the estimates, which the console does not show yet.
-        BuildEvent::StepEnded { .. } => {}
         BuildEvent::Warning(text) => view
             .log
             .push(LineKind::Warning, format!("warning: {}", clean(&text))),
-        BuildEvent::StepError { step, error } => view.log.push(
-            LineKind::Error,
-            format!("error in {}: {}", clean(&step), clean(&error)),
-        ),
+        BuildEvent::StepError { step, error } => {
+            let name = clean(&step);
+            if let Some(&line) = view.step_headers.get(&name) {
+                view.log.set_text(line, format!("── {name} ✘"));
+            }
+            view.log.push(
+                LineKind::Error,
+                format!("error in {name}: {}", clean(&error)),
+            );
+        }
     }
 }
 
