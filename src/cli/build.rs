@@ -11,7 +11,7 @@ use crate::build::scheduler::{self, Command, Event};
 use crate::doctor::{self, Report};
 use crate::model::sanitize::sanitize_line;
 use crate::model::text::{plural, relative_to};
-use crate::model::{CellStatus, FailureClass, InfraCause, Outcome};
+use crate::model::{format_duration, CellStatus, FailureClass, InfraCause, Outcome};
 use crate::plan::Plan;
 
 /// How long a settled run waits for the doctor's verdict on an infra failure.
@@ -209,7 +209,7 @@ fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> 
         } => format!(
             "transient failure: {}; retrying in {} (attempt {next}/{of})",
             sanitize_line(reason),
-            secs(*delay)
+            format_duration(*delay)
         ),
         CellStatus::Green {
             digest,
@@ -217,7 +217,7 @@ fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> 
             cached,
         } => format!(
             "green in {}{} {}",
-            secs(*duration),
+            format_duration(*duration),
             if *cached { " (cached)" } else { "" },
             digest.as_deref().unwrap_or("(no digest)")
         ),
@@ -243,10 +243,6 @@ fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> 
     Some(format!("{label} {text}"))
 }
 
-fn secs(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
-}
-
 /// One word per cell, so the table reads the same with or without colour.
 pub fn cell_word(status: &CellStatus) -> String {
     match status {
@@ -260,7 +256,7 @@ pub fn cell_word(status: &CellStatus) -> String {
         } => {
             format!(
                 "green {}{}",
-                secs(*duration),
+                format_duration(*duration),
                 if *cached { " cached" } else { "" }
             )
         }
@@ -303,4 +299,54 @@ pub fn table(plan: &Plan, statuses: &[CellStatus]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// base and app on both columns, docs on amd64 only.
+    fn plan() -> (tempfile::TempDir, Plan) {
+        crate::plan::sample::base_app_docs(
+            "registry = \"localhost:5000/p\"\ntag = \"v1\"\nplatforms = [\"linux/amd64\", \"linux/arm64\"]",
+        )
+    }
+
+    fn green(millis: u64) -> CellStatus {
+        CellStatus::Green {
+            digest: Some("sha256:ab".into()),
+            duration: Duration::from_millis(millis),
+            cached: false,
+        }
+    }
+
+    #[test]
+    fn durations_read_as_everywhere_else() {
+        let (_dir, plan) = plan();
+        let line = |status: &CellStatus| status_line(&plan, 0, status).unwrap();
+        assert_eq!(
+            line(&green(500)),
+            "[base linux/amd64] green in 0.5s sha256:ab"
+        );
+        assert_eq!(
+            line(&green(72_400)),
+            "[base linux/amd64] green in 1m12s sha256:ab"
+        );
+        assert_eq!(cell_word(&green(500)), "green 0.5s");
+        assert_eq!(cell_word(&green(3_780_000)), "green 1h03m");
+        let retrying = CellStatus::Retrying {
+            next: 2,
+            of: 3,
+            delay: Duration::from_secs(5),
+            reason: "i/o timeout".into(),
+        };
+        assert_eq!(
+            line(&retrying),
+            "[base linux/amd64] transient failure: i/o timeout; retrying in 5.0s (attempt 2/3)"
+        );
+        let statuses: Vec<CellStatus> = plan.cells.iter().map(|_| green(500)).collect();
+        let table = table(&plan, &statuses);
+        let base = table.lines().find(|l| l.starts_with("base")).unwrap();
+        assert_eq!(base.matches("green 0.5s").count(), 2, "{table}");
+    }
 }
