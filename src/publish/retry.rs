@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::build::runner::classify::{classify, short_reason};
+use crate::build::failure::summarize;
+use crate::build::runner::classify::classify;
 use crate::build::scheduler::backoff;
 use crate::config::RetryPolicy;
 use crate::docker::command::{docker, Ran};
@@ -130,7 +131,7 @@ async fn retrying<R: Registry>(
         if class.class != FailureClass::Transient || attempt >= attempts {
             return (result, retries);
         }
-        let reason = short_reason(&text);
+        let reason = summarize(&text).cause;
         match refused_registry(&text) {
             Some(address) => {
                 if let Err(gave_up) = wait_for(registry, address, policy.engine_wait, notes).await {

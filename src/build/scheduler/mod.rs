@@ -11,8 +11,8 @@ use tokio::time::Instant;
 
 mod outages;
 
+use super::failure::summarize;
 use super::outage::Resource;
-use super::runner::classify::short_reason;
 use super::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner};
 use super::state::{AttemptRecord, StateStore};
 use super::wait::sleep_until;
@@ -397,7 +397,7 @@ impl<R: Runner> Scheduler<R> {
                 classification,
                 ..
             } => {
-                let reason = short_reason(&text);
+                let reason = summarize(&text).cause;
                 record.outcome = Outcome::Failed;
                 record.class = Some(classification.class);
                 record.cause = classification.cause;
