@@ -1,9 +1,10 @@
-//! The headless front end: one line per state change, failures with their text, a final
+//! The headless front end: one line per state change, failures cause first, a final
 //! component × platform table, and an exit code a script can trust.
 
 use std::io::Write;
 use std::time::Duration;
 
+use super::failure_lines::failure_lines;
 use super::outage_lines::{write_doctor, OutageLines, REMIND_EVERY};
 use crate::build::prepare::Prepared;
 use crate::build::runner::{BuildEvent, Runner, StepSummary};
@@ -11,7 +12,7 @@ use crate::build::scheduler::{self, Command, Event};
 use crate::doctor::{self, Report};
 use crate::model::sanitize::sanitize_line;
 use crate::model::text::{plural, relative_to};
-use crate::model::{format_duration, CellStatus, FailureClass, InfraCause, Outcome};
+use crate::model::{format_duration, CellStatus, FailureClass, Outcome};
 use crate::plan::Plan;
 
 /// How long a settled run waits for the doctor's verdict on an infra failure.
@@ -106,21 +107,11 @@ pub async fn run<R: Runner>(prep: Prepared, runner: R, out: &mut dyn Write) -> i
             }
             Event::AttemptEnded { cell, record } => {
                 if record.outcome == Outcome::Failed {
-                    let _ = writeln!(
-                        out,
-                        "{} attempt {} {}:",
-                        plan.cells[cell].label(),
-                        record.attempt,
-                        failure_words(record.class, record.cause, record.given_back)
-                    );
-                    for line in record.text.as_deref().unwrap_or_default().lines() {
-                        let _ = writeln!(out, "    {}", sanitize_line(line));
+                    let label = plan.cells[cell].label().to_string();
+                    let log = relative_to(&plan.cells[cell].log_file, &root);
+                    for line in failure_lines(&label, &record, log) {
+                        let _ = writeln!(out, "{line}");
                     }
-                    let _ = writeln!(
-                        out,
-                        "    log: {}",
-                        relative_to(&plan.cells[cell].log_file, &root).display()
-                    );
                     if record.class == Some(FailureClass::Infra) && !doctor_done {
                         doctor_done = true;
                         let matrix = matrix.clone();
@@ -173,25 +164,6 @@ async fn recv_signal(sig: &mut Option<tokio::signal::unix::Signal>) {
             s.recv().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// `failed (infra: no space left on the engine's disk; see doctor's "disk" check)`.
-fn failure_words(
-    class: Option<FailureClass>,
-    cause: Option<InfraCause>,
-    given_back: bool,
-) -> String {
-    let class = FailureClass::word_of(class);
-    match cause {
-        Some(cause) if given_back => {
-            format!("ended by an outage ({class}: {cause}); it runs again once that answers")
-        }
-        Some(cause) => format!(
-            "failed ({class}: {cause}; see doctor's \"{}\" check)",
-            cause.check()
-        ),
-        None => format!("failed ({class})"),
     }
 }
 
@@ -348,5 +320,20 @@ mod tests {
         let table = table(&plan, &statuses);
         let base = table.lines().find(|l| l.starts_with("base")).unwrap();
         assert_eq!(base.matches("green 0.5s").count(), 2, "{table}");
+    }
+
+    #[test]
+    fn a_failed_cell_reads_cause_first() {
+        let (_dir, plan) = plan();
+        let text = crate::samples::text("plain-fail.err");
+        let failed = CellStatus::Failed {
+            class: FailureClass::Permanent,
+            reason: crate::build::failure::summarize(&text).cause,
+            attempts: 1,
+        };
+        assert_eq!(
+            status_line(&plan, 0, &failed).unwrap(),
+            r#"[base linux/amd64] FAILED (permanent, 1 attempt): exit 3 in RUN echo "about to fail 7941"; echo oops >&2; exit 3"#
+        );
     }
 }
