@@ -275,9 +275,17 @@ fn a_failure_blocks_only_its_dependents_and_is_tried_once() {
         // the blocked cell never ran
         assert!(support::state::attempts(&st, &format!("child@{p}")).is_empty());
     }
+    // Cause first, the command after it; then what the step printed.
+    assert!(
+        out.stdout.contains(
+            r#"FAILED (permanent, 1 attempt): exit 3 in RUN echo "broken: fatal: this step always fails (exit 3)" >&2; exit 3"#
+        ),
+        "{}",
+        out.all()
+    );
     assert!(
         out.stdout
-            .contains("did not complete successfully: exit code: 3"),
+            .contains("\n        broken: fatal: this step always fails (exit 3)\n"),
         "{}",
         out.all()
     );

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use archgrid::build::failure::summarize;
 use archgrid::build::runner::{AttemptOutcome, BuildEvent, BuildxRunner, RunOpts, Runner};
 use archgrid::model::redact::Redactor;
 use archgrid::model::FailureClass;
@@ -239,6 +240,16 @@ async fn a_failed_run_keeps_the_trailer_as_failure_text() {
             assert!(text.contains("ERROR: failed to solve:"), "{text}");
             assert_eq!(classification.class, FailureClass::Permanent);
             assert_eq!(exit_code, Some(1));
+            // rawjson's trailer does not say which step failed or what it printed; the
+            // runner adds both, and the summary reads them back.
+            let run = r#"RUN echo "about to fail" && echo oops >&2 && exit 3"#;
+            let summary = summarize(&text);
+            assert_eq!(summary.cause, format!("exit 3 in {run}"));
+            assert_eq!(
+                summary.step.as_deref(),
+                Some(format!("[stage-1 2/2] {run}").as_str())
+            );
+            assert_eq!(summary.output, ["about to fail", "oops"]);
         }
         other => panic!("{other:?}"),
     }
@@ -450,6 +461,12 @@ async fn secret_values_are_masked_in_events_log_and_failure_text() {
         text.contains("ERROR: failed to solve: process \"/bin/sh -c echo ***\""),
         "{text}"
     );
+    let summary = summarize(&text);
+    assert_eq!(
+        summary.cause,
+        "exit 1 in RUN echo *** && cat /run/secrets/netrc >&2 && exit 1"
+    );
+    assert_eq!(summary.output, ["token: ***!", "***"]);
 
     let shown = format!("{events:#?}");
     assert!(!leaks(&shown), "{shown}");

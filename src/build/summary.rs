@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::model::sanitize::sanitize_line;
 use crate::model::text::relative_to;
-use crate::model::CellStatus;
+use crate::model::{format_duration, CellStatus};
 use crate::plan::Plan;
 
 /// One word per cell, so the table reads the same with or without colour.
@@ -21,8 +21,8 @@ pub fn cell_word(status: &CellStatus) -> String {
             duration, cached, ..
         } => {
             format!(
-                "green {:.1}s{}",
-                duration.as_secs_f64(),
+                "green {}{}",
+                format_duration(*duration),
                 if *cached { " cached" } else { "" }
             )
         }

@@ -1,19 +1,21 @@
-//! The headless front end: one line per state change, failures with their text, a final
+//! The headless front end: one line per state change, failures cause first, a final
 //! component × platform table, and an exit code a script can trust.
 
 use std::io::Write;
 use std::time::Duration;
 
+use super::failure_lines::failure_lines;
 use super::outage_lines::{write_doctor, OutageLines, REMIND_EVERY};
 use super::silent_steps::SilentSteps;
 use crate::build::prepare::Prepared;
 use crate::build::runner::{BuildEvent, Runner, StepSummary};
 use crate::build::scheduler::{self, Command, Event};
+use crate::build::summary;
 use crate::build::wait::sleep_until;
 use crate::doctor::{self, Report};
 use crate::model::sanitize::sanitize_line;
 use crate::model::text::{plural, relative_to};
-use crate::model::{CellStatus, FailureClass, InfraCause, Outcome};
+use crate::model::{format_duration, CellStatus, FailureClass, Outcome};
 use crate::plan::Plan;
 use crate::report::{Destinations, Recorder};
 
@@ -125,21 +127,11 @@ pub async fn run<R: Runner>(
             }
             Event::AttemptEnded { cell, record } => {
                 if record.outcome == Outcome::Failed {
-                    let _ = writeln!(
-                        out,
-                        "{} attempt {} {}:",
-                        plan.cells[cell].label(),
-                        record.attempt,
-                        failure_words(record.class, record.cause, record.given_back)
-                    );
-                    for line in record.text.as_deref().unwrap_or_default().lines() {
-                        let _ = writeln!(out, "    {}", sanitize_line(line));
+                    let label = plan.cells[cell].label().to_string();
+                    let log = relative_to(&plan.cells[cell].log_file, &root);
+                    for line in failure_lines(&label, &record, log) {
+                        let _ = writeln!(out, "{line}");
                     }
-                    let _ = writeln!(
-                        out,
-                        "    log: {}",
-                        relative_to(&plan.cells[cell].log_file, &root).display()
-                    );
                     if record.class == Some(FailureClass::Infra) && !doctor_done {
                         doctor_done = true;
                         let matrix = matrix.clone();
@@ -176,13 +168,13 @@ pub async fn run<R: Runner>(
         }
     }
     let statuses = record.statuses();
-    let _ = write!(out, "\n{}", table(&plan, statuses));
+    let _ = write!(out, "\n{}", summary::table(&plan, statuses));
+    let _ = writeln!(out, "{}", summary::green_line(statuses));
     let green = statuses.iter().filter(|s| s.is_green()).count();
     let selected = statuses
         .iter()
         .filter(|s| !matches!(s, CellStatus::NotSelected))
         .count();
-    let _ = writeln!(out, "{green}/{selected} cells green");
     let code = super::exit::of_build(interrupted, green == selected);
     let code = super::report_files::write(reports, &record, code, out);
     let _ = out.flush();
@@ -195,25 +187,6 @@ async fn recv_signal(sig: &mut Option<tokio::signal::unix::Signal>) {
             s.recv().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// `failed (infra: no space left on the engine's disk; see doctor's "disk" check)`.
-fn failure_words(
-    class: Option<FailureClass>,
-    cause: Option<InfraCause>,
-    given_back: bool,
-) -> String {
-    let class = FailureClass::word_of(class);
-    match cause {
-        Some(cause) if given_back => {
-            format!("ended by an outage ({class}: {cause}); it runs again once that answers")
-        }
-        Some(cause) => format!(
-            "failed ({class}: {cause}; see doctor's \"{}\" check)",
-            cause.check()
-        ),
-        None => format!("failed ({class})"),
     }
 }
 
@@ -231,7 +204,7 @@ fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> 
         } => format!(
             "transient failure: {}; retrying in {} (attempt {next}/{of})",
             sanitize_line(reason),
-            secs(*delay)
+            format_duration(*delay)
         ),
         CellStatus::Green {
             digest,
@@ -239,7 +212,7 @@ fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> 
             cached,
         } => format!(
             "green in {}{} {}",
-            secs(*duration),
+            format_duration(*duration),
             if *cached { " (cached)" } else { "" },
             digest.as_deref().unwrap_or("(no digest)")
         ),
@@ -265,64 +238,68 @@ fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> 
     Some(format!("{label} {text}"))
 }
 
-pub(super) fn secs(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::summary::{cell_word, table};
 
-/// One word per cell, so the table reads the same with or without colour.
-pub fn cell_word(status: &CellStatus) -> String {
-    match status {
-        CellStatus::NotSelected => "-".into(),
-        CellStatus::Queued => "queued".into(),
-        CellStatus::Blocked { .. } => "blocked".into(),
-        CellStatus::Running { .. } => "running".into(),
-        CellStatus::Retrying { .. } => "retrying".into(),
+    /// base and app on both columns, docs on amd64 only.
+    fn plan() -> (tempfile::TempDir, Plan) {
+        crate::plan::sample::base_app_docs(
+            "registry = \"localhost:5000/p\"\ntag = \"v1\"\nplatforms = [\"linux/amd64\", \"linux/arm64\"]",
+        )
+    }
+
+    fn green(millis: u64) -> CellStatus {
         CellStatus::Green {
-            duration, cached, ..
-        } => {
-            format!(
-                "green {}{}",
-                secs(*duration),
-                if *cached { " cached" } else { "" }
-            )
+            digest: Some("sha256:ab".into()),
+            duration: Duration::from_millis(millis),
+            cached: false,
         }
-        CellStatus::UpToDate { .. } => "green (skipped)".into(),
-        CellStatus::Refused { .. } => "blocked".into(),
-        CellStatus::Failed { .. } => "FAILED".into(),
-        CellStatus::Canceled => "canceled".into(),
     }
-}
 
-pub fn table(plan: &Plan, statuses: &[CellStatus]) -> String {
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut header = vec!["component".to_string()];
-    header.extend(plan.platforms.iter().map(|p| p.to_string()));
-    rows.push(header);
-    for comp in &plan.components {
-        let mut row = vec![comp.clone()];
-        for p in &plan.platforms {
-            row.push(
-                plan.cells
-                    .iter()
-                    .find(|c| &c.component == comp && &c.platform == p)
-                    .map(|c| cell_word(&statuses[c.index]))
-                    .unwrap_or_else(|| "n/a".into()),
-            );
-        }
-        rows.push(row);
+    #[test]
+    fn durations_read_as_everywhere_else() {
+        let (_dir, plan) = plan();
+        let line = |status: &CellStatus| status_line(&plan, 0, status).unwrap();
+        assert_eq!(
+            line(&green(500)),
+            "[base linux/amd64] green in 0.5s sha256:ab"
+        );
+        assert_eq!(
+            line(&green(72_400)),
+            "[base linux/amd64] green in 1m12s sha256:ab"
+        );
+        assert_eq!(cell_word(&green(500)), "green 0.5s");
+        assert_eq!(cell_word(&green(3_780_000)), "green 1h03m");
+        let retrying = CellStatus::Retrying {
+            next: 2,
+            of: 3,
+            delay: Duration::from_secs(5),
+            reason: "i/o timeout".into(),
+        };
+        assert_eq!(
+            line(&retrying),
+            "[base linux/amd64] transient failure: i/o timeout; retrying in 5.0s (attempt 2/3)"
+        );
+        let statuses: Vec<CellStatus> = plan.cells.iter().map(|_| green(500)).collect();
+        let table = table(&plan, &statuses);
+        let base = table.lines().find(|l| l.starts_with("base")).unwrap();
+        assert_eq!(base.matches("green 0.5s").count(), 2, "{table}");
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
+
+    #[test]
+    fn a_failed_cell_reads_cause_first() {
+        let (_dir, plan) = plan();
+        let text = crate::samples::text("plain-fail.err");
+        let failed = CellStatus::Failed {
+            class: FailureClass::Permanent,
+            reason: crate::build::failure::summarize(&text).cause,
+            attempts: 1,
+        };
+        assert_eq!(
+            status_line(&plan, 0, &failed).unwrap(),
+            r#"[base linux/amd64] FAILED (permanent, 1 attempt): exit 3 in RUN echo "about to fail 7941"; echo oops >&2; exit 3"#
+        );
     }
-    out
 }

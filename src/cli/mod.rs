@@ -5,6 +5,7 @@ pub mod builder;
 mod completions;
 pub mod doctor;
 pub mod exit;
+mod failure_lines;
 mod import;
 mod outage_lines;
 mod plan;

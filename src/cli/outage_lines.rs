@@ -10,8 +10,9 @@ use tokio::time::Instant;
 
 use crate::build::outage::Resource;
 use crate::doctor::{Level, Report};
+use crate::model::format_duration;
 use crate::model::sanitize::sanitize_line;
-use crate::model::text::{duration_words, plural};
+use crate::model::text::plural;
 
 /// How often a line says the run is still waiting.
 pub const REMIND_EVERY: Duration = Duration::from_secs(30);
@@ -46,7 +47,7 @@ impl OutageLines {
             out,
             "{resource} unreachable since {}, waiting (up to {}): {}",
             run_clock(since.saturating_duration_since(self.started)),
-            duration_words(self.engine_wait),
+            format_duration(self.engine_wait),
             sanitize_line(reason)
         );
         self.waiting.insert(resource, since);
@@ -58,7 +59,7 @@ impl OutageLines {
                 out,
                 "{resource} unreachable since {}, waiting ({} so far)",
                 run_clock(since.saturating_duration_since(self.started)),
-                duration_words(since.elapsed())
+                format_duration(since.elapsed())
             );
         }
     }
@@ -68,7 +69,7 @@ impl OutageLines {
         let _ = writeln!(
             out,
             "{resource} answers again after {}; the cells that waited go on",
-            duration_words(after)
+            format_duration(after)
         );
     }
 
@@ -89,7 +90,7 @@ impl OutageLines {
         let _ = writeln!(
             out,
             "{resource} did not answer for {} ([retry] engine_wait); {failed} waiting cell{} failed",
-            duration_words(after),
+            format_duration(after),
             plural(failed)
         );
     }
@@ -138,16 +139,13 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
-            "engine unreachable since 00:12:40, waiting (up to 15m): Cannot connect to the Docker daemon\n\
+            "engine unreachable since 00:12:40, waiting (up to 15m00s): Cannot connect to the Docker daemon\n\
              engine answers again after 25s; the cells that waited go on\n"
         );
     }
 
     #[test]
-    fn clocks_and_durations() {
+    fn the_run_clock_counts_hours_minutes_seconds() {
         assert_eq!(run_clock(Duration::from_secs(3723)), "01:02:03");
-        assert_eq!(duration_words(Duration::from_secs(90)), "1m 30s");
-        assert_eq!(duration_words(Duration::from_secs(900)), "15m");
-        assert_eq!(duration_words(Duration::from_secs(3900)), "1h 5m");
     }
 }

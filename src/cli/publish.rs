@@ -15,8 +15,8 @@ use crate::cli::runtime;
 use crate::config::Matrix;
 use crate::model::clock::clock;
 use crate::model::sanitize::sanitize_line;
-use crate::model::text::{duration_words, plural, size_words};
-use crate::model::{Platform, RecordedStatus};
+use crate::model::text::{plural, size_words};
+use crate::model::{format_duration, Platform, RecordedStatus};
 use crate::publish::create::{self, Before, Outcome, PublishOptions, PublishProgress, Refusal};
 use crate::publish::export::{self, ExportOptions, ExportProgress};
 use crate::publish::retry::{retried_words, Retried, RetryNote};
@@ -234,9 +234,9 @@ fn print_note(out: &mut dyn Write, component: &str, note: &RetryNote) {
             reason,
         } => writeln!(
             out,
-            "[{component}] transient failure: {}; retrying in {:.1}s (attempt {next}/{of})",
+            "[{component}] transient failure: {}; retrying in {} (attempt {next}/{of})",
             sanitize_line(reason),
-            delay.as_secs_f64()
+            format_duration(*delay)
         ),
         RetryNote::Unreachable {
             registry,
@@ -252,13 +252,13 @@ fn print_note(out: &mut dyn Write, component: &str, note: &RetryNote) {
                 &jiff::tz::TimeZone::system(),
                 true
             ),
-            duration_words(*limit)
+            format_duration(*limit)
         ),
         RetryNote::Answering { registry, after } => writeln!(
             out,
             "registry {} answers again after {}; trying again",
             sanitize_line(registry),
-            duration_words(*after)
+            format_duration(*after)
         ),
     };
 }
@@ -592,7 +592,7 @@ mod tests {
         // `since 14:03:07`: a local time of day with seconds.
         let since = down
             .strip_prefix("registry 127.0.0.1:5000 unreachable since ")
-            .and_then(|rest| rest.strip_suffix(", waiting (up to 15m, [retry] engine_wait)\n"))
+            .and_then(|rest| rest.strip_suffix(", waiting (up to 15m00s, [retry] engine_wait)\n"))
             .unwrap_or_else(|| panic!("{down}"));
         assert_eq!(since.len(), 8, "{down}");
         let back = lines(|out| {

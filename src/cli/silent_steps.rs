@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::build::runner::StepSummary;
+use crate::model::format_duration;
 use crate::model::sanitize::sanitize_line;
 use crate::plan::Plan;
 
@@ -99,7 +100,7 @@ impl SilentSteps {
                 current.number,
                 current.total,
                 cut(&sanitize_line(&current.step)),
-                super::build::secs(now.saturating_duration_since(current.since))
+                format_duration(now.saturating_duration_since(current.since))
             );
         }
     }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 
+use crate::model::format_duration;
+
 pub struct Ran {
     pub success: bool,
     pub stdout: String,
@@ -74,7 +76,7 @@ pub async fn docker(
     let out = match limit {
         Some(limit) => tokio::time::timeout(limit, wait)
             .await
-            .map_err(|_| format!("{shown} did not finish in {}s", limit.as_secs()))?,
+            .map_err(|_| format!("{shown} did not finish in {}", format_duration(limit)))?,
         None => wait.await,
     }
     .map_err(|e| format!("could not run {shown}: {e}"))?;

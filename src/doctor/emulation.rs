@@ -8,7 +8,7 @@ use super::platforms::install_hint;
 use super::probe::TIMEOUT;
 use super::probe_output::RunResult;
 use super::{Check, Level};
-use crate::model::Platform;
+use crate::model::{format_duration, Platform};
 
 pub fn with_probe(check: Check, platform: &Platform, builder: &str, result: &RunResult) -> Check {
     let name = check.name.clone();
@@ -20,8 +20,8 @@ pub fn with_probe(check: Check, platform: &Platform, builder: &str, result: &Run
     match result {
         RunResult::Ran { took } => {
             let proof = format!(
-                "a probe build on builder {builder} ran a {platform} binary ({:.1}s)",
-                took.as_secs_f64()
+                "a probe build on builder {builder} ran a {platform} binary ({})",
+                format_duration(*took)
             );
             if failed {
                 Check::warn(
@@ -60,8 +60,8 @@ pub fn with_probe(check: Check, platform: &Platform, builder: &str, result: &Run
         RunResult::TimedOut => Check::fail(
             name,
             format!(
-                "a probe build for {platform} on builder {builder} did not finish within {}s",
-                TIMEOUT.as_secs()
+                "a probe build for {platform} on builder {builder} did not finish within {}",
+                format_duration(TIMEOUT)
             ),
             format!(
                 "check that the builder answers: `docker buildx inspect --bootstrap` on builder \

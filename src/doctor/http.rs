@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::model::format_duration;
+
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -96,9 +98,9 @@ fn answer(response: &ureq::http::Response<ureq::Body>) -> Answer {
 fn describe(e: ureq::Error) -> String {
     match e {
         ureq::Error::Timeout(ureq::Timeout::Connect) => {
-            format!("no connection within {}s", CONNECT_TIMEOUT.as_secs())
+            format!("no connection within {}", format_duration(CONNECT_TIMEOUT))
         }
-        ureq::Error::Timeout(_) => format!("no answer within {}s", ANSWER_TIMEOUT.as_secs()),
+        ureq::Error::Timeout(_) => format!("no answer within {}", format_duration(ANSWER_TIMEOUT)),
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             "the connection closed without an answer".to_string()
         }

@@ -7,6 +7,7 @@ use super::probe::TIMEOUT;
 use super::probe_output::FetchResult;
 use super::Check;
 use crate::config::entitlement::NETWORK_HOST_FLAGS;
+use crate::model::format_duration;
 
 pub const NAME: &str = "registry from builder";
 
@@ -63,8 +64,8 @@ pub fn judge(name: String, url: &str, host: &str, by: &Fetcher, result: &FetchRe
             match sentence {
                 Some(s) => format!("builder {label} got no answer from {url}: {s}"),
                 None => format!(
-                    "builder {label} got no answer from {url} within {}s",
-                    TIMEOUT.as_secs()
+                    "builder {label} got no answer from {url} within {}",
+                    format_duration(TIMEOUT)
                 ),
             },
             unreachable_fix(by, host),

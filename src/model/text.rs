@@ -61,18 +61,6 @@ pub fn size_words(bytes: u64) -> String {
     }
 }
 
-/// A wait as a person says it: `45s`, `2m 5s`, `15m`, `1h 30m`.
-pub fn duration_words(d: std::time::Duration) -> String {
-    let s = d.as_secs();
-    match (s / 3600, s % 3600 / 60, s % 60) {
-        (0, 0, sec) => format!("{sec}s"),
-        (0, min, 0) => format!("{min}m"),
-        (0, min, sec) => format!("{min}m {sec}s"),
-        (h, 0, _) => format!("{h}h"),
-        (h, min, _) => format!("{h}h {min}m"),
-    }
-}
-
 /// Lowercase hex of a digest's bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -117,16 +105,5 @@ mod tests {
         assert_eq!(plural(0), "s");
         assert_eq!(size_words(2048), "2.0 KiB");
         assert_eq!(size_words(3 << 20), "3.0 MiB");
-    }
-
-    #[test]
-    fn durations_in_words() {
-        let d = std::time::Duration::from_secs;
-        assert_eq!(duration_words(d(0)), "0s");
-        assert_eq!(duration_words(d(45)), "45s");
-        assert_eq!(duration_words(d(125)), "2m 5s");
-        assert_eq!(duration_words(d(900)), "15m");
-        assert_eq!(duration_words(d(3600)), "1h");
-        assert_eq!(duration_words(d(5430)), "1h 30m");
     }
 }

@@ -10,12 +10,13 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::build::runner::classify::{classify, short_reason};
+use crate::build::failure::summarize;
+use crate::build::runner::classify::classify;
 use crate::build::scheduler::backoff;
 use crate::config::RetryPolicy;
 use crate::docker::command::{docker, Ran};
 use crate::docker::registry_probe;
-use crate::model::text::duration_words;
+use crate::model::format_duration;
 use crate::model::FailureClass;
 
 /// How often a registry that refused a connection is asked whether it listens again.
@@ -130,7 +131,7 @@ async fn retrying<R: Registry>(
         if class.class != FailureClass::Transient || attempt >= attempts {
             return (result, retries);
         }
-        let reason = short_reason(&text);
+        let reason = summarize(&text).cause;
         match refused_registry(&text) {
             Some(address) => {
                 if let Err(gave_up) = wait_for(registry, address, policy.engine_wait, notes).await {
@@ -184,7 +185,7 @@ async fn wait_for<R: Registry>(
             return Err(format!(
                 "registry {address} did not answer for {} ([retry] engine_wait); start it, or \
                  give it longer with engine_wait in matrix.toml",
-                duration_words(waited)
+                format_duration(waited)
             ));
         }
         tokio::time::sleep(PROBE_EVERY.min(limit - waited)).await;
@@ -417,7 +418,7 @@ mod tests {
         );
         assert!(
             e.ends_with(
-                "registry 127.0.0.1:5000 did not answer for 1m ([retry] engine_wait); start it, \
+                "registry 127.0.0.1:5000 did not answer for 1m00s ([retry] engine_wait); start it, \
                  or give it longer with engine_wait in matrix.toml"
             ),
             "{e}"

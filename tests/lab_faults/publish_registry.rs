@@ -59,7 +59,7 @@ fn a_publish_issued_during_a_registry_outage_finishes_after_it_returns() {
         output()
     );
     assert!(
-        waiting.contains(", waiting (up to 15m, [retry] engine_wait)\n"),
+        waiting.contains(", waiting (up to 15m00s, [retry] engine_wait)\n"),
         "{}",
         output()
     );

@@ -13,7 +13,7 @@ use std::time::Duration;
 use archgrid::build::history::History;
 use archgrid::build::scheduler::{self, Command, Event, Settings};
 use archgrid::config::RetryPolicy;
-use archgrid::model::{CellStatus, Outcome, Platform};
+use archgrid::model::{CellStatus, FailureClass, Outcome, Platform};
 use archgrid::plan::{Cell, Edge, Plan};
 use fake::{Fake, Script};
 use tokio::sync::mpsc;
@@ -295,10 +295,15 @@ async fn failure_blocks_only_dependents() {
     let log = fake.log.clone();
     let run = run_until_settled(p.clone(), fake, settings(4, 3), |_, _| {}).await;
     let st = |id: &str| run.statuses[idx(&p, id)].clone();
-    assert!(matches!(
+    // The cell reads BuildKit's verdict first, then the command it came from.
+    assert_eq!(
         st("broken@linux/arm64"),
-        CellStatus::Failed { attempts: 1, .. }
-    ));
+        CellStatus::Failed {
+            class: FailureClass::Permanent,
+            reason: "exit 3 in RUN exit 3".into(),
+            attempts: 1
+        }
+    );
     assert_eq!(
         st("child@linux/arm64"),
         CellStatus::Blocked {

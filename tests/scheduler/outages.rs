@@ -112,7 +112,7 @@ async fn a_dead_engine_fails_the_waiting_cells_after_engine_wait() {
             CellStatus::Failed { class, reason, .. } => {
                 assert_eq!(*class, FailureClass::Infra);
                 assert!(
-                    reason.starts_with("engine did not answer for 1m"),
+                    reason.starts_with("engine did not answer for 1m00s"),
                     "{reason}"
                 );
             }

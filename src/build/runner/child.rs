@@ -14,6 +14,7 @@ use tokio::process::Command;
 use tokio::sync::{mpsc, watch};
 
 use super::classify::{classify, classify_step, is_canceled, Classification};
+use super::failure_facts::FailureFacts;
 use super::masking::{mask_event, MaskedStdout};
 use super::progress::{BuildEvent, ProgressTracker, StepSummary};
 use super::rawjson::RawJsonDecoder;
@@ -234,7 +235,7 @@ impl BuildxRunner {
         }
         // Its parts are masked already; joined, they could complete a value whose lines are
         // each too short to be masked on their own.
-        let text = failure_text(&trailer, &seen.errors, status.code());
+        let text = seen.failure_text(&trailer, status.code());
         let text = self.redactor.redact(&text).into_owned();
         if canceled || is_canceled(&text) {
             return Ok(AttemptOutcome::Canceled);
@@ -244,7 +245,7 @@ impl BuildxRunner {
         let classification = classify_step(&text, seen.failed_step_first_line());
         Ok(AttemptOutcome::Failed {
             classification,
-            text: with_step_output(text, seen.failed_step_tail()),
+            text: seen.with_step_output(text),
             exit_code: status.code(),
         })
     }
@@ -272,38 +273,6 @@ fn all_cached(summary: &StepSummary) -> bool {
     real > 0 && summary.cached == real
 }
 
-/// What the stream said about a failure besides buildx's trailer.
-#[derive(Default)]
-struct FailureFacts {
-    errors: Vec<String>,
-    failed_step: Option<String>,
-    /// The first output line of each step: runc's own words when a step's command could not
-    /// be executed at all.
-    first_lines: std::collections::HashMap<String, String>,
-    /// The last output lines of each step: with rawjson progress, buildx's trailer does not
-    /// repeat what the failed step printed, and that is often the reason.
-    tails: std::collections::HashMap<String, std::collections::VecDeque<String>>,
-}
-
-/// Output lines of the failed step kept for its failure text.
-const TAIL_LINES: usize = 10;
-
-impl FailureFacts {
-    fn failed_step_tail(&self) -> Vec<&str> {
-        self.failed_step
-            .as_deref()
-            .and_then(|step| self.tails.get(step))
-            .map(|tail| tail.iter().map(String::as_str).collect())
-            .unwrap_or_default()
-    }
-
-    fn failed_step_first_line(&self) -> Option<&str> {
-        self.first_lines
-            .get(self.failed_step.as_deref()?)
-            .map(String::as_str)
-    }
-}
-
 fn handle_event(
     ev: &BuildEvent,
     log: &mut LogFile,
@@ -320,54 +289,12 @@ fn handle_event(
         } => log.step_ended(step, *duration, *cached)?,
         // Counts and the running step are for the front ends; the log has every step above.
         BuildEvent::Steps(_) => {}
-        BuildEvent::Log { step, line, .. } => {
-            if !seen.first_lines.contains_key(step) {
-                seen.first_lines.insert(step.clone(), line.clone());
-            }
-            let tail = seen.tails.entry(step.clone()).or_default();
-            if tail.len() == TAIL_LINES {
-                tail.pop_front();
-            }
-            tail.push_back(line.clone());
-            log.line(line)?
-        }
+        BuildEvent::Log { line, .. } => log.line(line)?,
         BuildEvent::Warning(w) => log.line(&format!("WARNING: {w}"))?,
-        BuildEvent::StepError { step, error } => {
-            log.line(&format!("ERROR in {step}: {error}"))?;
-            seen.errors.push(format!("{step}: {error}"));
-            seen.failed_step = Some(step.clone());
-        }
+        BuildEvent::StepError { step, error } => log.line(&format!("ERROR in {step}: {error}"))?,
     }
+    seen.observe(ev);
     Ok(())
-}
-
-/// The failure as buildx told it, then what the failed step printed last.
-fn with_step_output(text: String, tail: Vec<&str>) -> String {
-    if tail.is_empty() {
-        return text;
-    }
-    let mut out = text;
-    out.push_str("\nlast output of the failed step:");
-    for line in tail {
-        out.push_str("\n  ");
-        out.push_str(line);
-    }
-    out
-}
-
-/// The plain text buildx prints after the JSON stream is the most useful account of a failure
-/// (Dockerfile excerpt and `ERROR:` line); without it, the steps' own errors.
-fn failure_text(trailer: &str, step_errors: &[String], code: Option<i32>) -> String {
-    if !trailer.trim().is_empty() {
-        return trailer.trim().to_string();
-    }
-    if !step_errors.is_empty() {
-        return step_errors.join("\n");
-    }
-    match code {
-        Some(code) => format!("docker buildx build exited with status {code} and printed no error"),
-        None => "docker buildx build was killed by a signal".to_string(),
-    }
 }
 
 pub fn read_digest(metadata_file: &Path) -> Option<String> {

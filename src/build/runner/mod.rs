@@ -3,6 +3,7 @@
 
 pub mod child;
 pub mod classify;
+pub mod failure_facts;
 pub mod masking;
 pub mod progress;
 pub mod rawjson;

@@ -11,9 +11,9 @@ use tokio::time::Instant;
 
 mod outages;
 
+use super::failure::summarize;
 use super::history::{AttemptSteps, GreenRun, History, StepTime};
 use super::outage::Resource;
-use super::runner::classify::short_reason;
 use super::runner::{AttemptOutcome, BuildEvent, RunOpts, Runner};
 use super::state::{AttemptRecord, StateStore};
 use super::wait::sleep_until;
@@ -437,7 +437,7 @@ impl<R: Runner> Scheduler<R> {
                 classification,
                 ..
             } => {
-                let reason = short_reason(&text);
+                let reason = summarize(&text).cause;
                 record.outcome = Outcome::Failed;
                 record.class = Some(classification.class);
                 record.cause = classification.cause;

@@ -12,7 +12,7 @@ use crate::build::outage::{
     engine_of, registry_of, resource_for, Resource, HEALTH_EVERY, PROBE_EVERY,
 };
 use crate::build::runner::Runner;
-use crate::model::text::duration_words;
+use crate::model::format_duration;
 use crate::model::{CellStatus, FailureClass, InfraCause};
 
 /// Outage-ended attempts a cell gets back before its failures count again.
@@ -265,7 +265,7 @@ impl<R: Runner> Scheduler<R> {
         let after = Instant::now() - down.since;
         let reason = format!(
             "{resource} did not answer for {}: {}",
-            duration_words(after),
+            format_duration(after),
             down.reason
         );
         let mut failed = 0;

@@ -36,8 +36,10 @@ pub struct AttemptRecord {
     /// What outside the build broke, for an infra failure or a registry that refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<InfraCause>,
+    /// One line, cause first: [`crate::build::failure::FailureSummary::cause`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Everything buildx said about the failure, and what the failed step printed last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A failure that was followed by another attempt: a transient one after its backoff, or

@@ -9,7 +9,8 @@ use crate::console::clean::clean;
 use crate::console::msg::Effect;
 use crate::console::publish_state::{Finished, Mark, Pushed};
 use crate::model::clock::clock;
-use crate::model::text::{duration_words, plural};
+use crate::model::format_duration;
+use crate::model::text::plural;
 use crate::publish::create::{self, Before, Outcome, PublishOptions, PublishProgress, Published};
 use crate::publish::retry::RetryNote;
 
@@ -141,14 +142,14 @@ fn retry_mark(app: &mut App, component: &str, note: RetryNote) -> Mark {
         } => {
             let reason = clean(&reason);
             let said = format!(
-                "[{c}] transient failure: {reason}; retrying in {:.1}s (attempt {next}/{of})",
-                delay.as_secs_f64()
+                "[{c}] transient failure: {reason}; retrying in {} (attempt {next}/{of})",
+                format_duration(delay)
             );
             tracing::warn!("{said}");
             app.say(Level::Warn, said);
             Mark::Retrying(format!(
-                "attempt {next}/{of} in {:.0}s after: {reason}",
-                delay.as_secs_f64()
+                "attempt {next}/{of} in {} after: {reason}",
+                format_duration(delay)
             ))
         }
         RetryNote::Unreachable {
@@ -166,7 +167,7 @@ fn retry_mark(app: &mut App, component: &str, note: RetryNote) -> Mark {
             let said = format!(
                 "registry {registry} unreachable since {since}, waiting (up to {}, [retry] \
                  engine_wait)",
-                duration_words(limit)
+                format_duration(limit)
             );
             tracing::warn!("{said}");
             app.say(Level::Warn, said);
@@ -176,7 +177,7 @@ fn retry_mark(app: &mut App, component: &str, note: RetryNote) -> Mark {
             let registry = clean(&registry);
             let said = format!(
                 "registry {registry} answers again after {}; trying again",
-                duration_words(after)
+                format_duration(after)
             );
             tracing::info!("{said}");
             app.say(Level::Info, said);

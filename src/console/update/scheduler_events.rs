@@ -1,15 +1,14 @@
 //! The scheduler's events: cell statuses, build output, ended attempts.
 
-use crate::build::runner::{BuildEvent, StepSummary};
+use crate::build::runner::BuildEvent;
 use crate::build::scheduler::Event;
 use crate::build::state::AttemptRecord;
 use crate::console::app::{App, Failure, Level, Phase, MAX_FAILURES};
 use crate::console::clean::{clean, clean_status};
 use crate::console::log_ring::LineKind;
 use crate::console::msg::Effect;
-use crate::model::duration::format_duration;
-use crate::model::text::{duration_words, plural};
-use crate::model::{CellStatus, FailureClass, Outcome};
+use crate::model::text::plural;
+use crate::model::{format_duration, CellStatus, FailureClass, Outcome};
 
 /// Lines of a failure's text kept for the failures pane; the whole text is in the log file.
 const EXCERPT_LINES: usize = 12;
@@ -33,7 +32,7 @@ pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Answers { resource, after } => {
             tracing::info!(
                 "{resource} answers again after {}; the cells that waited go on",
-                duration_words(after)
+                format_duration(after)
             );
             app.outages.remove(&resource);
             // What the doctor said during the outage is stale now; the panes show its checks.
@@ -48,7 +47,7 @@ pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             if failed > 0 {
                 let text = format!(
                     "{resource} did not answer for {} ([retry] engine_wait); {failed} waiting cell{} failed",
-                    duration_words(after),
+                    format_duration(after),
                     plural(failed)
                 );
                 tracing::error!("{text}");
@@ -176,7 +175,7 @@ fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) -> Vec<Effec
         app.infra_doctor_asked = true;
         effects.extend(super::doctor::refresh(app));
     }
-    let secs = record.duration.as_secs_f64();
+    let took = format_duration(record.duration);
     let line = match record.outcome {
         Outcome::Failed => {
             let text = record.text.as_deref().unwrap_or_default();
@@ -220,18 +219,18 @@ fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) -> Vec<Effec
             (
                 LineKind::Error,
                 format!(
-                    "✘ attempt {} failed after {secs:.1}s ({class}{then}): {reason}",
+                    "✘ attempt {} failed after {took} ({class}{then}): {reason}",
                     record.attempt
                 ),
             )
         }
         Outcome::Green => (
             LineKind::Attempt,
-            format!("✔ attempt {} green in {secs:.1}s", record.attempt),
+            format!("✔ attempt {} green in {took}", record.attempt),
         ),
         Outcome::Canceled => (
             LineKind::Attempt,
-            format!("■ attempt {} canceled after {secs:.1}s", record.attempt),
+            format!("■ attempt {} canceled after {took}", record.attempt),
         ),
     };
     app.cells[cell].log.push(line.0, line.1);

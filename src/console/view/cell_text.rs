@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 
 use crate::build::outage::{engine_of, registry_of, Resource};
 use crate::console::app::App;
-use crate::model::CellStatus;
+use crate::model::{format_countdown, format_duration, CellStatus};
 
 pub struct CellText {
     pub glyph: &'static str,
@@ -24,18 +24,6 @@ const SPINNER_FPS: u128 = 4;
 
 pub fn spinner(now: Duration) -> &'static str {
     SPINNER[(now.as_millis() * SPINNER_FPS / 1000) as usize % SPINNER.len()]
-}
-
-/// `42s`, `12m05s`, `1h02m`: short enough for a cell.
-pub fn short_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    }
 }
 
 pub fn status_style(status: &CellStatus) -> Style {
@@ -91,7 +79,7 @@ pub fn describe(app: &App, cell: usize) -> CellText {
             text("⊘", "blocked".into(), None, Some(format!("by {name}")))
         }
         CellStatus::Running { attempt, of } => {
-            let elapsed = short_duration(app.now.saturating_sub(view.started.unwrap_or(app.now)));
+            let elapsed = format_duration(app.now.saturating_sub(view.started.unwrap_or(app.now)));
             let steps = &view.steps;
             let progress = if steps.total == 0 {
                 "starting".to_string()
@@ -111,8 +99,8 @@ pub fn describe(app: &App, cell: usize) -> CellText {
                 .retry_at
                 .map(|at| at.saturating_sub(app.now))
                 .unwrap_or_default();
-            // Rounded up, so it never reads "in 0s" while still waiting.
-            let left = short_duration(left + Duration::from_millis(999));
+            // Rounded up, so it never reads "in 0.0s" while still waiting.
+            let left = format_countdown(left);
             text(
                 "↻",
                 format!("retry {next}/{of} in {left}"),
@@ -125,7 +113,7 @@ pub fn describe(app: &App, cell: usize) -> CellText {
             cached,
             digest,
         } => {
-            let took = short_duration(*duration);
+            let took = format_duration(*duration);
             let head = if *cached {
                 format!("cached {took}")
             } else {

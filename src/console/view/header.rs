@@ -11,7 +11,7 @@ use ratatui::Frame;
 use crate::build::outage::Resource;
 use crate::console::app::{App, EngineState};
 use crate::doctor::findings::builder_label;
-use crate::model::text::duration_words;
+use crate::model::format_duration;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
@@ -138,7 +138,7 @@ fn right_side(app: &App) -> Line<'static> {
             format!(
                 "⚠ {resource} unreachable since {}, waiting {}  ",
                 clock(*since),
-                duration_words(clock_now.saturating_sub(*since))
+                format_duration(clock_now.saturating_sub(*since))
             ),
             alarm,
         ));

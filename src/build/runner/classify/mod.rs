@@ -24,7 +24,7 @@
 //!
 //! A cancel is neither: callers check [`is_canceled`] before [`classify`].
 
-use crate::model::sanitize::sanitize_line;
+use crate::build::buildkit_error::{is_error_line, without_command};
 use crate::model::{FailureClass, InfraCause};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,8 +107,6 @@ const REGISTRY_CONTEXT: &[&str] = &[
     "pulling",
 ];
 
-const SHORT_REASON_MAX: usize = 120;
-
 pub fn classify(text: &str) -> Classification {
     let decisive = decisive_text(text).to_lowercase();
     let permanent = |reason| Classification {
@@ -175,19 +173,6 @@ pub fn is_canceled(text: &str) -> bool {
         || (decisive.contains("exit code: 137") && decisive.contains("cancel"))
 }
 
-/// One printable line for a grid cell: the last error line without its `ERROR:` and
-/// `failed to solve:` prefixes, else the last non-empty line; at most 120 chars.
-pub fn short_reason(text: &str) -> String {
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| is_error_line(l))
-        .map(strip_error_prefixes)
-        .or_else(|| text.lines().rev().map(str::trim).find(|l| !l.is_empty()))
-        .unwrap_or("");
-    shorten(sanitize_line(line).trim())
-}
-
 fn decisive_text(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| is_error_line(l)).collect();
     let lines = if lines.is_empty() {
@@ -202,51 +187,6 @@ fn decisive_text(text: &str) -> String {
         .join("\n")
 }
 
-/// `process "<command>" did not complete successfully: …` with the command, and the step name
-/// before it, cut out: both are the user's text, and `RUN echo 'no space left on device'` must
-/// not read as a full disk.
-fn without_command(line: &str) -> String {
-    const HEAD: &str = "process \"";
-    const TAIL: &str = "\" did not complete successfully";
-    match (line.find(HEAD), line.rfind(TAIL)) {
-        (Some(start), Some(end)) if start + HEAD.len() <= end => {
-            format!("process \"\u{2026}{}", &line[end..])
-        }
-        _ => line.to_string(),
-    }
-}
-
-fn is_error_line(line: &str) -> bool {
-    let rest = without_step_number(line.trim_start());
-    rest.starts_with("ERROR") || rest.starts_with("Error:") || rest.starts_with("error:")
-}
-
-/// Drops plain progress's `#12 ` prefix.
-fn without_step_number(line: &str) -> &str {
-    let Some(rest) = line.strip_prefix('#') else {
-        return line;
-    };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    match rest[digits..].strip_prefix(' ') {
-        Some(after) if digits > 0 => after,
-        _ => line,
-    }
-}
-
-fn strip_error_prefixes(line: &str) -> &str {
-    let mut rest = without_step_number(line.trim());
-    for prefix in ["ERROR:", "ERROR", "Error:", "error:"] {
-        if let Some(r) = rest.strip_prefix(prefix) {
-            rest = r.trim_start();
-            break;
-        }
-    }
-    while let Some(r) = rest.strip_prefix("failed to solve:") {
-        rest = r.trim_start();
-    }
-    rest
-}
-
 /// Go's `io.EOF` printed at the end of a wrapped error (`...: EOF`): a connection that was
 /// dropped mid-response.
 fn has_bare_eof(lowercase: &str) -> bool {
@@ -256,28 +196,6 @@ fn has_bare_eof(lowercase: &str) -> bool {
             .next()
             .is_none_or(|c| !c.is_alphanumeric() && c != '_')
     })
-}
-
-fn shorten(line: &str) -> String {
-    if line.chars().count() <= SHORT_REASON_MAX {
-        return line.to_string();
-    }
-    // A failed RUN's command can be long, and what matters is the exit code after it.
-    const HEAD: &str = "process \"";
-    const TAIL: &str = "\" did not complete successfully:";
-    if let Some(tail_at) = line.rfind(TAIL).filter(|&at| at >= HEAD.len()) {
-        if line.starts_with(HEAD) {
-            let (cmd, tail) = (&line[HEAD.len()..tail_at], &line[tail_at..]);
-            let fixed = HEAD.len() + tail.chars().count() + 1;
-            if fixed + 10 <= SHORT_REASON_MAX && cmd.chars().count() > SHORT_REASON_MAX - fixed {
-                let cmd: String = cmd.chars().take(SHORT_REASON_MAX - fixed).collect();
-                return format!("{HEAD}{cmd}\u{2026}{tail}");
-            }
-        }
-    }
-    let mut out: String = line.chars().take(SHORT_REASON_MAX - 1).collect();
-    out.push('\u{2026}');
-    out
 }
 
 #[cfg(test)]

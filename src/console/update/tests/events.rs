@@ -165,23 +165,46 @@ fn escape_sequences_in_build_output_are_stored_sanitized() {
 }
 
 #[test]
-fn step_headers_mark_each_change_of_step() {
+fn step_headers_name_every_step_and_gain_its_time_when_it_ends() {
     let mut app = demo_app();
     set(&mut app, 0, running(1));
-    let steps = |current: &str| Event::Build {
-        cell: 0,
-        event: BuildEvent::Steps(StepSummary {
+    let build = |event| Event::Build { cell: 0, event };
+    let started = |step: &str| {
+        build(BuildEvent::StepStarted {
+            step: step.into(),
+        })
+    };
+    let ended = |step: &str, millis: u64, cached: bool| {
+        build(BuildEvent::StepEnded {
+            step: step.into(),
+            duration: Duration::from_millis(millis),
+            cached,
+        })
+    };
+    event(&mut app, started("[1/3] COPY . /src"));
+    event(&mut app, ended("[1/3] COPY . /src", 0, true));
+    event(&mut app, started("[2/3] RUN make"));
+    log(&mut app, 0, "[2/3] RUN make", "cc -o app");
+    // The summary names the running step; it writes no header of its own.
+    event(
+        &mut app,
+        build(BuildEvent::Steps(StepSummary {
             total: 5,
             done: 2,
-            cached: 1,
-            current: Some(current.into()),
+            current: Some("[2/3] RUN make".into()),
             ..StepSummary::default()
+        })),
+    );
+    event(&mut app, ended("[2/3] RUN make", 72_400, false));
+    event(&mut app, started("[3/3] RUN test"));
+    log(&mut app, 0, "[3/3] RUN test", "not ok");
+    event(
+        &mut app,
+        build(BuildEvent::StepError {
+            step: "[3/3] RUN test".into(),
+            error: "exit code: 1".into(),
         }),
-    };
-    event(&mut app, steps("[2/3] RUN make"));
-    log(&mut app, 0, "[2/3] RUN make", "cc -o app");
-    event(&mut app, steps("[2/3] RUN make"));
-    log(&mut app, 0, "[3/3] RUN test", "ok");
+    );
     let lines: Vec<(LineKind, &str)> = app.cells[0]
         .log
         .window(0, 100)
@@ -191,10 +214,12 @@ fn step_headers_mark_each_change_of_step() {
         lines,
         [
             (LineKind::Attempt, "━━ attempt 1/3 ━━"),
-            (LineKind::Step, "── step 3/5: [2/3] RUN make"),
+            (LineKind::Step, "── [1/3] COPY . /src ✔ cached"),
+            (LineKind::Step, "── [2/3] RUN make ✔ 1m12s"),
             (LineKind::Stdout, "cc -o app"),
-            (LineKind::Step, "── [3/3] RUN test"),
-            (LineKind::Stdout, "ok"),
+            (LineKind::Step, "── [3/3] RUN test ✘"),
+            (LineKind::Stdout, "not ok"),
+            (LineKind::Error, "error in [3/3] RUN test: exit code: 1"),
         ]
     );
 }
@@ -318,12 +343,9 @@ fn a_step_named_again_after_another_header_gets_its_header_again() {
         &mut app,
         Event::Build {
             cell: 0,
-            event: BuildEvent::Steps(StepSummary {
-                total: 2,
-                done: 1,
-                current: Some("[2/2] RUN test".into()),
-                ..StepSummary::default()
-            }),
+            event: BuildEvent::StepStarted {
+                step: "[2/2] RUN test".into(),
+            },
         },
     );
     log(&mut app, 0, "[1/2] RUN \x1b[1mbuild", "three");
@@ -339,7 +361,7 @@ fn a_step_named_again_after_another_header_gets_its_header_again() {
             "── [1/2] RUN build",
             "one",
             "two",
-            "── step 2/2: [2/2] RUN test",
+            "── [2/2] RUN test",
             "── [1/2] RUN build",
             "three",
         ]

@@ -356,7 +356,7 @@ fn a_registry_outage_and_the_retries_show_on_the_row_and_in_the_status_line() {
     let said = status_text(&app);
     assert!(
         said.starts_with("registry 127.0.0.1:5000 unreachable since ")
-            && said.ends_with(", waiting (up to 15m, [retry] engine_wait)"),
+            && said.ends_with(", waiting (up to 15m00s, [retry] engine_wait)"),
         "{said}"
     );
     progress(

@@ -317,3 +317,28 @@ fn a_cell_refused_before_the_run_says_so() {
         "{screen}"
     );
 }
+
+#[test]
+fn durations_in_cells_read_as_in_the_headless_lines() {
+    let mut app = demo_app();
+    let c = cell(&app, "base", "linux/amd64");
+    let green = CellStatus::Green {
+        digest: None,
+        duration: Duration::from_millis(500),
+        cached: false,
+    };
+    set(&mut app, c, green);
+    let head = |app: &App| crate::console::view::cell_text::describe(app, c).head;
+    assert_eq!(head(&app), "0.5s");
+    let retrying = CellStatus::Retrying {
+        next: 2,
+        of: 3,
+        delay: Duration::from_millis(4_010),
+        reason: "i/o timeout".into(),
+    };
+    set(&mut app, c, retrying);
+    // A countdown rounds up: it never reads shorter than the wait that is left.
+    assert_eq!(head(&app), "retry 2/3 in 4.1s");
+    app.now += Duration::from_millis(4_000);
+    assert_eq!(head(&app), "retry 2/3 in 0.1s");
+}
