@@ -3,6 +3,7 @@
 
 mod actions;
 mod doctor;
+mod estimates;
 mod export;
 mod log_keys;
 mod mouse;
@@ -63,7 +64,10 @@ fn dispatch(app: &mut App, msg: Msg) -> Vec<Effect> {
             export::ended(app, result);
             Vec::new()
         }
-        Msg::Tick => Vec::new(),
+        Msg::Tick => {
+            estimates::refresh(app);
+            Vec::new()
+        }
         Msg::Terminate => {
             app.interrupted = true;
             match app.phase {

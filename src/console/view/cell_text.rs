@@ -6,6 +6,7 @@ use std::time::Duration;
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::build::outage::{engine_of, registry_of, Resource};
+use crate::build::eta::Estimate;
 use crate::console::app::App;
 use crate::model::{format_countdown, format_duration, CellStatus};
 
@@ -90,7 +91,25 @@ pub fn describe(app: &App, cell: usize) -> CellText {
             if *attempt > 1 {
                 head.push_str(&format!(" try {attempt}/{of}"));
             }
-            text(spinner(app.now), head, Some(elapsed), steps.current.clone())
+            match &view.estimate {
+                Some(Estimate::Left {
+                    remaining, revised, ..
+                }) => {
+                    head.push_str(&format!(" ~{} left", format_duration(*remaining)));
+                    if *revised {
+                        // Slower than its history: what is left was stretched to match.
+                        head.push_str(" ↑");
+                    }
+                }
+                Some(Estimate::Unknown) => head.push_str(" no estimate yet"),
+                None => {}
+            }
+            // What it is doing now says more than the step's name, which the log pane heads.
+            let detail = view
+                .current_line()
+                .map(str::to_string)
+                .or_else(|| steps.current.clone());
+            text(spinner(app.now), head, Some(elapsed), detail)
         }
         CellStatus::Retrying {
             next, of, reason, ..

@@ -11,6 +11,7 @@ use ratatui::Frame;
 use crate::build::outage::Resource;
 use crate::console::app::{App, EngineState};
 use crate::doctor::findings::builder_label;
+use crate::model::clock::time_of_day;
 use crate::model::format_duration;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -125,6 +126,9 @@ fn right_side(app: &App) -> Line<'static> {
             Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
         ));
     }
+    if let Some(finish) = finish(app) {
+        spans.push(Span::styled(finish, Style::new().fg(Color::Cyan)));
+    }
     if app.paused {
         spans.push(Span::styled(
             "⏸ paused  ",
@@ -158,6 +162,28 @@ fn right_side(app: &App) -> Line<'static> {
     }
     spans.push(Span::raw(clock(app.grid_clock())));
     Line::from(spans)
+}
+
+/// `done ~14:05 (12m30s)`: when the grid will be done, laid out from what is still to run.
+/// Cells with no history yet count as nothing, and the header says how many there are.
+fn finish(app: &App) -> Option<String> {
+    let (finish, at) = app.finish.as_ref()?;
+    if app.paused {
+        return None;
+    }
+    if finish.unknown > 0 && finish.left.is_zero() {
+        return Some(format!("done: no estimate yet ({} cells)  ", finish.unknown));
+    }
+    let when = time_of_day(*at + finish.left, &app.tz);
+    let when = when.get(..5).unwrap_or(&when).to_string();
+    let unknown = match finish.unknown {
+        0 => String::new(),
+        n => format!(", {n} without estimate"),
+    };
+    Some(format!(
+        "done ~{when} ({}{unknown})  ",
+        format_duration(finish.left)
+    ))
 }
 
 /// `04:05` under an hour, `1:02:03` beyond.
