@@ -43,15 +43,16 @@ fn a_watched_run_estimates_leads_with_causes_rings_and_leaves_its_table() {
     assert!(settled(dir, RecordedStatus::Failed), "{screen}");
     // The cell leads with the exit code, not with the command.
     assert!(
-        screen.lines().any(|l| l.contains("✘") && l.contains("failed"))
+        screen
+            .lines()
+            .any(|l| l.contains("✘") && l.contains("failed"))
             && screen.contains("exit 3 in RUN"),
         "{screen}"
     );
     t.wait_for("a bell", Duration::from_secs(10), |_| t.bell_rang());
     t.keys(&["q"]);
     let back = t.wait_for("the shell again", Duration::from_secs(30), |s| {
-        s.lines().last().is_some_and(|l| l.starts_with("e2e$"))
-            || s.trim_end().ends_with("e2e$")
+        s.lines().last().is_some_and(|l| l.starts_with("e2e$")) || s.trim_end().ends_with("e2e$")
     });
     let scroll = t.scrollback(200);
     assert!(
@@ -71,10 +72,15 @@ fn a_watched_run_estimates_leads_with_causes_rings_and_leaves_its_table() {
     std::fs::write(dir.join("broken/ready"), "yes").unwrap();
     let t = Tmux::start("archgrid-watch-2", dir, 120, 36);
     t.type_line(bin);
-    let screen = t.wait_for("api running with an estimate", Duration::from_secs(120), |s| {
-        s.contains("CC src/api/file") && s.contains(" left")
-    });
-    assert!(!t.bell_rang(), "nothing has failed or settled yet:\n{screen}");
+    let screen = t.wait_for(
+        "api running with an estimate",
+        Duration::from_secs(120),
+        |s| s.contains("CC src/api/file") && s.contains(" left"),
+    );
+    assert!(
+        !t.bell_rang(),
+        "nothing has failed or settled yet:\n{screen}"
+    );
     let screen = t.wait_for("every cell green", SETTLE, |s| {
         settled(dir, RecordedStatus::Green) && s.contains("all 5 cells are green")
     });

@@ -87,7 +87,9 @@ pub fn failures(plan: &Plan, statuses: &[CellStatus], root: &Path) -> String {
             CellStatus::Refused { reason } => {
                 format!("refused before the run: {}", sanitize_line(reason))
             }
-            CellStatus::Blocked { by } => format!("blocked: {} did not build", plan.cells[*by].id()),
+            CellStatus::Blocked { by } => {
+                format!("blocked: {} did not build", plan.cells[*by].id())
+            }
             _ => continue,
         };
         out.push_str(&format!("✘ {}: {why}\n", cell.id()));
@@ -139,7 +141,10 @@ mod tests {
         let lines: Vec<&str> = failures.lines().collect();
         assert_eq!(lines.len(), 3, "{failures}");
         assert!(lines[0].ends_with(": exit 3 in RUN make"), "{failures}");
-        assert!(lines[1].starts_with("    log: .archgrid/logs/"), "{failures}");
+        assert!(
+            lines[1].starts_with("    log: .archgrid/logs/"),
+            "{failures}"
+        );
         assert!(lines[2].contains(": blocked: "), "{failures}");
     }
 }

@@ -13,9 +13,10 @@ use super::log_view::LogView;
 use super::publish_state::PublishState;
 use super::row_filter::RowFilter;
 use super::Ending;
-use crate::build::outage::Resource;
 use crate::build::eta::{Estimate, Finish};
+use crate::build::failure::FailureSummary;
 use crate::build::history::{AttemptSteps, History};
+use crate::build::outage::Resource;
 use crate::build::runner::StepSummary;
 use crate::config::Notify;
 use crate::doctor::Report;
@@ -121,9 +122,11 @@ pub struct Failure {
     pub class: Option<FailureClass>,
     /// What outside the build broke, which names the doctor check that looks at it.
     pub cause: Option<InfraCause>,
+    /// The cause, first: `exit 3 in RUN make`, or the engine's own sentence.
     pub reason: String,
-    /// The last lines of the failure text, sanitized.
-    pub excerpt: Vec<String>,
+    /// The failure text read cause first: the failing step's last output, the Dockerfile
+    /// excerpt BuildKit printed, the command; every line sanitized.
+    pub summary: FailureSummary,
     /// A transient failure the scheduler retried.
     pub retried: bool,
     /// An outage ended it and the attempt did not count.
@@ -268,8 +271,10 @@ pub struct App {
     /// The scheduler's limits, to lay out what is left.
     pub concurrency: usize,
     pub platform_limits: std::collections::BTreeMap<Platform, usize>,
-    /// When the grid will be done, as of the last tick, with the wall clock then.
-    pub finish: Option<(Finish, std::time::SystemTime)>,
+    /// When the grid will be done, as of the last tick.
+    pub finish: Option<Finish>,
+    /// The wall clock when the console started: `now` after it is a time of day. Tests fix it.
+    pub started_at: std::time::SystemTime,
     /// Where timestamps are read; tests fix it.
     pub tz: jiff::tz::TimeZone,
     /// `[console] notify`.
@@ -360,6 +365,7 @@ impl App {
             concurrency: 1,
             platform_limits: Default::default(),
             finish: None,
+            started_at: std::time::SystemTime::now(),
             tz: jiff::tz::TimeZone::system(),
             notify: Notify::default(),
             notified: HashMap::new(),

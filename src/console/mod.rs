@@ -86,7 +86,9 @@ pub fn run(prep: Prepared, runner: impl Runner, record: &mut Recorder) -> Result
     drop(guard);
     // After SIGHUP there is no terminal left to print to; that is no reason to panic.
     let mut out = std::io::stdout();
-    let _ = out.write_all(farewell.as_bytes()).and_then(|()| out.flush());
+    let _ = out
+        .write_all(farewell.as_bytes())
+        .and_then(|()| out.flush());
     Ok(ending)
 }
 

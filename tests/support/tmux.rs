@@ -76,7 +76,13 @@ impl Tmux {
     /// Whether a bell rang in the session's window. tmux flags it for a window no client is
     /// looking at, which a detached test session always is.
     pub fn bell_rang(&self) -> bool {
-        let out = tmux(&["display-message", "-p", "-t", &self.session, "#{window_bell_flag}"]);
+        let out = tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session,
+            "#{window_bell_flag}",
+        ]);
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     }
 

@@ -2,8 +2,6 @@
 //! history of green attempts. Estimates move with every tick, so one that turns out wrong is
 //! revised in front of the person watching rather than frozen.
 
-use std::time::SystemTime;
-
 use crate::build::eta::{self, Estimate, Pending, Progress, StepTime};
 use crate::console::app::App;
 use crate::model::CellStatus;
@@ -24,9 +22,9 @@ pub fn refresh(app: &mut App) {
                     let progress = Progress {
                         done: &done,
                         current: view.steps.current.as_deref(),
-                        in_current: view.step_since.map_or_else(Default::default, |s| {
-                            now.saturating_sub(s)
-                        }),
+                        in_current: view
+                            .step_since
+                            .map_or_else(Default::default, |s| now.saturating_sub(s)),
                         elapsed: view
                             .started
                             .map_or_else(Default::default, |s| now.saturating_sub(s)),
@@ -51,10 +49,6 @@ pub fn refresh(app: &mut App) {
             .collect()
     });
     let busy = pending.iter().any(|p| !matches!(p, Pending::Nothing));
-    app.finish = busy.then(|| {
-        (
-            eta::grid_finish(&plan, &pending, app.concurrency, &app.platform_limits),
-            SystemTime::now(),
-        )
-    });
+    app.finish =
+        busy.then(|| eta::grid_finish(&plan, &pending, app.concurrency, &app.platform_limits));
 }

@@ -1,5 +1,6 @@
 //! The scheduler's events: cell statuses, build output, ended attempts.
 
+use crate::build::failure::summarize;
 use crate::build::runner::BuildEvent;
 use crate::build::scheduler::Event;
 use crate::build::state::AttemptRecord;
@@ -9,9 +10,6 @@ use crate::console::log_ring::LineKind;
 use crate::console::msg::Effect;
 use crate::model::text::plural;
 use crate::model::{format_duration, CellStatus, FailureClass, Outcome};
-
-/// Lines of a failure's text kept for the failures pane; the whole text is in the log file.
-const EXCERPT_LINES: usize = 12;
 
 pub fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
@@ -179,17 +177,13 @@ fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) -> Vec<Effec
     let line = match record.outcome {
         Outcome::Failed => {
             let text = record.text.as_deref().unwrap_or_default();
-            let excerpt: Vec<String> = {
-                let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-                let skip = lines.len().saturating_sub(EXCERPT_LINES);
-                lines[skip..].iter().map(|l| clean(l)).collect()
-            };
+            let summary = summarize(text);
             let reason = record
                 .reason
                 .as_deref()
                 .map(clean)
-                .or_else(|| excerpt.last().cloned())
-                .unwrap_or_else(|| "no error text".into());
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| summary.cause.clone());
             let class = FailureClass::word_of(record.class);
             let then = if record.retried { ", will retry" } else { "" };
             tracing::warn!(
@@ -205,7 +199,7 @@ fn attempt_ended(app: &mut App, cell: usize, record: AttemptRecord) -> Vec<Effec
                     class: record.class,
                     cause: record.cause,
                     reason: reason.clone(),
-                    excerpt,
+                    summary,
                     retried: record.retried,
                     given_back: record.given_back,
                     at: app.now,

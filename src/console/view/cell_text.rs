@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::build::outage::{engine_of, registry_of, Resource};
 use crate::build::eta::Estimate;
+use crate::build::outage::{engine_of, registry_of, Resource};
 use crate::console::app::App;
 use crate::model::{format_countdown, format_duration, CellStatus};
 

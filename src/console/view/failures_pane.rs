@@ -6,7 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use unicode_width::UnicodeWidthStr;
+
 use super::header::clock;
+use super::text::{wrap_chars, wrap_words};
 use crate::console::app::{App, Failure};
 use crate::console::keymap::Action;
 use crate::doctor::Level as CheckLevel;
@@ -28,7 +31,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .failures
         .iter()
         .enumerate()
-        .map(|(i, f)| entry(app, f, i == sel))
+        .map(|(i, f)| entry(app, f, i == sel, area.width as usize))
         .collect();
     // Start as late as needed for the selected entry to fit, so it is always in view.
     let h = area.height as usize;
@@ -43,7 +46,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// `    ⚕ the engine could not attach …: doctor "bridge network" fail: docker0 is missing`.
-fn explained_by(app: &App, f: &Failure, cause: InfraCause) -> Line<'static> {
+fn explained_by(app: &App, f: &Failure, cause: InfraCause) -> String {
     let name = match cause {
         InfraCause::Emulation => format!("{} {}", cause.check(), app.plan.cells[f.cell].platform),
         _ => cause.check().to_string(),
@@ -56,13 +59,10 @@ fn explained_by(app: &App, f: &Failure, cause: InfraCause) -> Line<'static> {
         None if app.doctor_running => "running…".to_string(),
         None => "not run yet".to_string(),
     };
-    Line::styled(
-        format!("    ⚕ {cause}; doctor \"{name}\" {verdict}"),
-        Style::new().fg(Color::Magenta),
-    )
+    format!("⚕ {cause}; doctor \"{name}\" {verdict}")
 }
 
-fn entry(app: &App, f: &Failure, selected: bool) -> Vec<Line<'static>> {
+fn entry(app: &App, f: &Failure, selected: bool, width: usize) -> Vec<Line<'static>> {
     let color = match f.class {
         Some(FailureClass::Transient) => Color::Yellow,
         _ => Color::Red,
@@ -100,30 +100,89 @@ fn entry(app: &App, f: &Failure, selected: bool) -> Vec<Line<'static>> {
             Style::new().fg(Color::DarkGray),
         ));
     }
-    let mut lines = vec![
-        Line::from(head),
-        Line::styled(
-            format!("    {}", f.reason),
-            Style::new().add_modifier(Modifier::BOLD),
-        ),
-    ];
+    let mut lines = vec![Line::from(head)];
+    // The cause first and whole: it is what the entry is for.
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    lines.extend(wrapped(&f.reason, "    ", "    ", width, bold));
     if let Some(cause) = f.cause {
-        lines.push(explained_by(app, f, cause));
-    }
-    let shown = if selected {
-        f.excerpt.len()
-    } else {
-        UNSELECTED_EXCERPT
-    };
-    let skip = f.excerpt.len().saturating_sub(shown);
-    for text in &f.excerpt[skip..] {
-        if text == &f.reason {
-            continue;
-        }
-        lines.push(Line::styled(
-            format!("    │ {text}"),
-            Style::new().fg(Color::Gray),
+        let magenta = Style::new().fg(Color::Magenta);
+        lines.extend(wrapped(
+            &explained_by(app, f, cause),
+            "    ",
+            "      ",
+            width,
+            magenta,
         ));
     }
+    let summary = &f.summary;
+    let gray = Style::new().fg(Color::Gray);
+    let dim = Style::new().fg(Color::DarkGray);
+    let output = if selected {
+        &summary.output[..]
+    } else {
+        &summary.output[summary.output.len().saturating_sub(UNSELECTED_EXCERPT)..]
+    };
+    if !output.is_empty() {
+        if selected {
+            let step = summary.step.as_deref().unwrap_or("the failed step");
+            lines.extend(wrapped(
+                &format!("last output of {step}:"),
+                "    ",
+                "      ",
+                width,
+                dim,
+            ));
+        }
+        for text in output {
+            lines.extend(wrapped_as_is(text, "    │ ", "    │ ", width, gray));
+        }
+    }
+    if selected {
+        for text in &summary.excerpt {
+            lines.extend(wrapped_as_is(text, "    ", "    ", width, dim));
+        }
+        if let Some(command) = &summary.command {
+            lines.extend(wrapped(
+                &format!("command: {command}"),
+                "    ",
+                "      ",
+                width,
+                dim,
+            ));
+        }
+    }
     lines
+}
+
+/// `text` broken into rows of `width` columns, the first after `first`, the rest after
+/// `rest`: nothing in the pane is cut at its edge.
+fn wrapped(text: &str, first: &str, rest: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    let room = |indent: &str| width.saturating_sub(indent.width()).max(8);
+    wrap_words(text, room(first), room(rest))
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let indent = if i == 0 { first } else { rest };
+            Line::styled(format!("{indent}{row}"), style)
+        })
+        .collect()
+}
+
+/// Like [`wrapped`], for text whose spaces line it up: output and the Dockerfile excerpt.
+fn wrapped_as_is(
+    text: &str,
+    first: &str,
+    rest: &str,
+    width: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
+    let room = |indent: &str| width.saturating_sub(indent.width()).max(8);
+    wrap_chars(text, room(first), room(rest))
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let indent = if i == 0 { first } else { rest };
+            Line::styled(format!("{indent}{row}"), style)
+        })
+        .collect()
 }

@@ -167,14 +167,17 @@ fn right_side(app: &App) -> Line<'static> {
 /// `done ~14:05 (12m30s)`: when the grid will be done, laid out from what is still to run.
 /// Cells with no history yet count as nothing, and the header says how many there are.
 fn finish(app: &App) -> Option<String> {
-    let (finish, at) = app.finish.as_ref()?;
+    let finish = app.finish.as_ref()?;
     if app.paused {
         return None;
     }
     if finish.unknown > 0 && finish.left.is_zero() {
-        return Some(format!("done: no estimate yet ({} cells)  ", finish.unknown));
+        return Some(format!(
+            "done: no estimate yet ({} cells)  ",
+            finish.unknown
+        ));
     }
-    let when = time_of_day(*at + finish.left, &app.tz);
+    let when = time_of_day(app.started_at + app.now + finish.left, &app.tz);
     let when = when.get(..5).unwrap_or(&when).to_string();
     let unknown = match finish.unknown {
         0 => String::new(),

@@ -81,6 +81,22 @@ pub fn wrap_words(text: &str, first: usize, rest: usize) -> Vec<String> {
 }
 
 /// `text` split after at most `width` columns, at least one character in the first part.
+/// `text` cut into rows of `first`, then `rest`, columns, spaces kept where they are: for
+/// output and Dockerfile excerpts, whose columns line up.
+pub fn wrap_chars(text: &str, first: usize, rest: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut left = text;
+    loop {
+        let width = if rows.is_empty() { first } else { rest }.max(1);
+        let (head, tail) = split_at_width(left, width);
+        rows.push(head.to_string());
+        if tail.is_empty() {
+            return rows;
+        }
+        left = tail;
+    }
+}
+
 fn split_at_width(text: &str, width: usize) -> (&str, &str) {
     let mut used = 0;
     for (at, c) in text.char_indices() {
@@ -95,7 +111,16 @@ fn split_at_width(text: &str, width: usize) -> (&str, &str) {
 
 #[cfg(test)]
 mod wrap_tests {
-    use super::wrap_words;
+    use super::{wrap_chars, wrap_words};
+
+    #[test]
+    fn chars_wrap_keeping_their_columns() {
+        assert_eq!(
+            wrap_chars("   8 |     RUN make", 10, 8),
+            ["   8 |    ", " RUN mak", "e"]
+        );
+        assert_eq!(wrap_chars("", 4, 4), [""]);
+    }
 
     #[test]
     fn words_wrap_with_a_narrower_first_line() {

@@ -5,6 +5,7 @@ mod builder;
 mod filter;
 mod outage;
 mod publish;
+mod watching;
 
 use std::time::Duration;
 
