@@ -491,8 +491,8 @@ async fn a_silent_step_is_named_every_minute_and_a_shorter_one_never() {
     assert_eq!(
         still,
         [
-            "[base linux/amd64] still in step 2/2 [2/2] RUN make all 60.0s",
-            "[base linux/amd64] still in step 2/2 [2/2] RUN make all 120.0s",
+            "[base linux/amd64] still in step 2/2 [2/2] RUN make all 1m00s",
+            "[base linux/amd64] still in step 2/2 [2/2] RUN make all 2m00s",
         ],
         "{text}"
     );
