@@ -67,13 +67,19 @@ pub fn table(plan: &Plan, statuses: &[CellStatus]) -> String {
     out
 }
 
-/// `N/M cells green`, counting only the cells of this run.
-pub fn green_line(statuses: &[CellStatus]) -> String {
+/// Cells green, and cells in this run at all.
+pub fn counts(statuses: &[CellStatus]) -> (usize, usize) {
     let green = statuses.iter().filter(|s| s.is_green()).count();
     let selected = statuses
         .iter()
         .filter(|s| !matches!(s, CellStatus::NotSelected))
         .count();
+    (green, selected)
+}
+
+/// `N/M cells green`, counting only the cells of this run.
+pub fn green_line(statuses: &[CellStatus]) -> String {
+    let (green, selected) = counts(statuses);
     format!("{green}/{selected} cells green")
 }
 

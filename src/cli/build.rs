@@ -170,11 +170,7 @@ pub async fn run<R: Runner>(
     let statuses = record.statuses();
     let _ = write!(out, "\n{}", summary::table(&plan, statuses));
     let _ = writeln!(out, "{}", summary::green_line(statuses));
-    let green = statuses.iter().filter(|s| s.is_green()).count();
-    let selected = statuses
-        .iter()
-        .filter(|s| !matches!(s, CellStatus::NotSelected))
-        .count();
+    let (green, selected) = summary::counts(statuses);
     let code = super::exit::of_build(interrupted, green == selected);
     let code = super::report_files::write(reports, &record, code, out);
     let _ = out.flush();

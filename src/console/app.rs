@@ -384,10 +384,16 @@ impl App {
     /// Shows the rows `filter` keeps, and the selected row whatever it holds: a row does not
     /// vanish from under the person reading it. The same component stays selected.
     pub fn refilter(&mut self) {
+        let selected = self.grid_rows.get(self.sel.0).copied();
+        self.show_rows_keeping(selected);
+    }
+
+    /// The rows `filter` keeps and `selected`'s row, with `selected` the selected row.
+    fn show_rows_keeping(&mut self, selected: Option<usize>) {
         if self.filter == RowFilter::All && self.grid_rows.len() == self.full_grid.len() {
+            self.sel.0 = selected.unwrap_or(self.sel.0);
             return;
         }
-        let selected = self.grid_rows.get(self.sel.0).copied();
         let rows: Vec<usize> = (0..self.full_grid.len())
             .filter(|&r| {
                 Some(r) == selected
@@ -399,14 +405,13 @@ impl App {
                     )
             })
             .collect();
-        if rows == self.grid_rows {
-            return;
+        if rows != self.grid_rows {
+            self.grid = rows.iter().map(|&r| self.full_grid[r].clone()).collect();
+            self.grid_rows = rows;
         }
-        self.grid = rows.iter().map(|&r| self.full_grid[r].clone()).collect();
         self.sel.0 = selected
-            .and_then(|s| rows.iter().position(|&r| r == s))
+            .and_then(|s| self.grid_rows.iter().position(|&r| r == s))
             .unwrap_or(0);
-        self.grid_rows = rows;
         self.scroll.0 = self.scroll.0.min(self.sel.0);
     }
 
@@ -420,16 +425,7 @@ impl App {
             return false;
         };
         self.sel.1 = col;
-        match self.grid_rows.iter().position(|&r| r == row) {
-            Some(shown) => self.sel.0 = shown,
-            None => {
-                // Shown because it is selected: refilter keeps the selected row.
-                self.grid_rows.insert(0, row);
-                self.grid.insert(0, self.full_grid[row].clone());
-                self.sel.0 = 0;
-                self.refilter();
-            }
-        }
+        self.show_rows_keeping(Some(row));
         true
     }
 

@@ -141,7 +141,13 @@ fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
             let line = clean(&line);
             if let Some(step) = &view.last_header {
                 if !line.trim().is_empty() {
-                    view.last_lines.insert(step.clone(), line.clone());
+                    // Every line of a flood passes here: reuse the step's buffer.
+                    match view.last_lines.get_mut(step) {
+                        Some(last) => last.clone_from(&line),
+                        None => {
+                            view.last_lines.insert(step.clone(), line.clone());
+                        }
+                    }
                 }
             }
             view.log.push(kind, line);

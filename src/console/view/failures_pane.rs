@@ -157,15 +157,7 @@ fn entry(app: &App, f: &Failure, selected: bool, width: usize) -> Vec<Line<'stat
 /// `text` broken into rows of `width` columns, the first after `first`, the rest after
 /// `rest`: nothing in the pane is cut at its edge.
 fn wrapped(text: &str, first: &str, rest: &str, width: usize, style: Style) -> Vec<Line<'static>> {
-    let room = |indent: &str| width.saturating_sub(indent.width()).max(8);
-    wrap_words(text, room(first), room(rest))
-        .into_iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let indent = if i == 0 { first } else { rest };
-            Line::styled(format!("{indent}{row}"), style)
-        })
-        .collect()
+    indented(wrap_words, text, first, rest, width, style)
 }
 
 /// Like [`wrapped`], for text whose spaces line it up: output and the Dockerfile excerpt.
@@ -176,8 +168,20 @@ fn wrapped_as_is(
     width: usize,
     style: Style,
 ) -> Vec<Line<'static>> {
+    indented(wrap_chars, text, first, rest, width, style)
+}
+
+/// `text` cut into rows by `wrap`, each row after its indent.
+fn indented(
+    wrap: fn(&str, usize, usize) -> Vec<String>,
+    text: &str,
+    first: &str,
+    rest: &str,
+    width: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
     let room = |indent: &str| width.saturating_sub(indent.width()).max(8);
-    wrap_chars(text, room(first), room(rest))
+    wrap(text, room(first), room(rest))
         .into_iter()
         .enumerate()
         .map(|(i, row)| {
