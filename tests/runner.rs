@@ -76,6 +76,8 @@ fn cell(dir: &Path, argv: Vec<String>) -> Arc<Cell> {
         metadata_file: dir.join("meta/app-arm64.json"),
         log_file: dir.join("logs/app-arm64.log"),
         chain: 0,
+        steps: 1,
+        emulated: false,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod eta;
 pub mod failure;
 pub mod history;
 mod json_writer;
+pub mod load;
 pub mod lock;
 pub mod outage;
 pub mod prepare;

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::history::History;
-use super::scheduler::Settings;
+use super::load::Gauge;
+use super::scheduler::{Limit, Settings};
 use super::state::{input_keys, StateStore};
-use crate::config::Matrix;
+use crate::config::{Concurrency, Matrix};
 use crate::docker::routes::{self, RouteBlock};
 use crate::model::redact::Redactor;
 use crate::model::CellStatus;
@@ -81,9 +82,19 @@ pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prep
         .iter()
         .filter_map(|(p, r)| r.concurrency.map(|c| (p.clone(), c)))
         .collect();
+    let routed = matrix
+        .platform_routes
+        .iter()
+        .filter(|(_, r)| r.builder.is_some())
+        .map(|(p, _)| p.clone())
+        .collect();
     let settings = Settings {
-        concurrency: matrix.project.concurrency,
+        concurrency: match matrix.project.concurrency {
+            Concurrency::Auto => Limit::auto(Gauge::this_machine()),
+            Concurrency::Fixed(n) => Limit::Fixed(n),
+        },
         platform_limits,
+        routed,
         retry: matrix.retry.clone(),
         no_cache: select.no_cache,
     };

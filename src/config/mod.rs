@@ -6,6 +6,7 @@
 mod aliases;
 mod bake_files;
 mod cache;
+mod concurrency;
 mod console;
 mod contexts;
 mod credential_args;
@@ -38,6 +39,7 @@ use serde::Serialize;
 use crate::model::Platform;
 
 pub use bake_files::{bake_files_in, BAKE_FILE_NAMES};
+pub use concurrency::Concurrency;
 pub use console::{ConsoleConfig, Notify};
 pub use duration::parse_duration;
 pub use error::{ConfigError, ConfigErrors, LoadError};
@@ -127,8 +129,8 @@ pub struct Project {
     /// Extra tags published alongside `tag`.
     pub tags: Vec<String>,
     pub platforms: Vec<Platform>,
-    /// Defaults to two builds per platform.
-    pub concurrency: usize,
+    /// `"auto"` unless a number is given.
+    pub concurrency: Concurrency,
     /// On every image; a component's own labels win.
     pub labels: BTreeMap<String, String>,
     /// A dependency found in a Dockerfile but missing from `depends_on` is an error instead of

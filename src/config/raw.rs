@@ -18,7 +18,7 @@ pub(super) struct RawProject {
     #[serde(default)]
     pub tags: Vec<Text>,
     pub platforms: TextList,
-    pub concurrency: Option<Spanned<usize>>,
+    pub concurrency: Option<Spanned<super::concurrency::RawConcurrency>>,
     #[serde(default)]
     pub labels: BTreeMap<Text, String>,
     #[serde(default)]
@@ -162,7 +162,7 @@ pub(super) const PROJECT: Schema = Schema {
         ("tag", r#"tag = "v0.1.0""#),
         ("tags", r#"tags = ["latest"]"#),
         ("platforms", r#"platforms = ["linux/amd64", "linux/arm64"]"#),
-        ("concurrency", "concurrency = 4"),
+        ("concurrency", r#"concurrency = "auto""#),
         (
             "labels",
             r#"labels = { "org.opencontainers.image.vendor" = "Acme" }"#,

@@ -111,19 +111,7 @@ fn project(raw: RawProject, errors: &mut Collector<'_>) -> Project {
             .collect()
     };
 
-    let default_concurrency = 2 * platforms.len().max(1);
-    let concurrency = match raw.concurrency {
-        Some(c) if *c.get_ref() == 0 => {
-            errors.push(
-                c.span(),
-                "project.concurrency must be at least 1",
-                format!("set how many builds may run at once, or remove it to use 2 × platforms ({default_concurrency})"),
-            );
-            default_concurrency
-        }
-        Some(c) => c.into_inner(),
-        None => default_concurrency,
-    };
+    let concurrency = super::concurrency::build(raw.concurrency, errors);
 
     Project {
         labels: labels::build(raw.labels, "[project]", errors),

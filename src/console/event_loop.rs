@@ -52,7 +52,10 @@ pub async fn run<R: Runner>(
         notes: _,
     } = prep;
     let matrix = Arc::new(matrix);
-    let (concurrency, platform_limits) = (settings.concurrency, settings.platform_limits.clone());
+    let (concurrency, platform_limits) = (
+        settings.concurrency.width(),
+        settings.platform_limits.clone(),
+    );
     let scheduler::Handle {
         commands,
         mut events,

@@ -54,6 +54,8 @@ struct Stage {
     name: Option<String>,
     args: Vec<ArgDecl>,
     refs: Vec<StageRef>,
+    /// RUN, COPY and ADD instructions.
+    steps: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +118,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             ("ARG", Some(stage)) => stage.args.extend(arg_decls(&ins.rest)),
             ("FROM", _) => stages.push(from(&ins)?),
             ("COPY" | "ADD", Some(stage)) => {
+                stage.steps += 1;
                 let (flags, _) = flags(words(&ins.rest));
                 for flag in flags.into_iter().filter(|f| f.name == "from") {
                     stage.refs.push(StageRef {
@@ -126,6 +129,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                 }
             }
             ("RUN", Some(stage)) => {
+                stage.steps += 1;
                 let (flags, _) = flags(words(&ins.rest));
                 for flag in flags.into_iter().filter(|f| f.name == "mount") {
                     if let Some(from) = mount_from(&flag.value) {
@@ -167,6 +171,7 @@ fn from(ins: &lines::Instruction) -> Result<Stage, ParseError> {
         name,
         args: Vec::new(),
         refs: Vec::new(),
+        steps: 0,
     })
 }
 
@@ -187,6 +192,9 @@ fn arg_decls(rest: &str) -> Vec<ArgDecl> {
         .collect()
 }
 
+/// Each stage's base, and its flag references with the stage reference each came from.
+type Resolution<'a> = (Vec<Resolved>, Vec<Vec<(Resolved, &'a StageRef)>>);
+
 /// Where a reference leads once substituted: a stage of this file, nothing, or an image.
 enum Resolved {
     Stage(usize),
@@ -195,15 +203,28 @@ enum Resolved {
 }
 
 impl Dockerfile {
-    /// The images a build of `target` (the last stage without one) reads, in file order (the
-    /// `# syntax=` frontend first), with `args` as its build args on `platform`. Stages the
-    /// target does not need are skipped, as BuildKit skips them.
-    pub fn image_uses(
+    /// How many instructions BuildKit runs for `target` (RUN, COPY and ADD in the stages it
+    /// needs, and a pull for each image a needed stage starts from): a rough measure of work
+    /// for a cell nothing has timed yet.
+    pub fn steps(
         &self,
         args: &BTreeMap<String, String>,
         platform: &Platform,
         target: Option<&str>,
-    ) -> Vec<ImageUse> {
+    ) -> usize {
+        let (bases, refs) = self.resolve_all(args, platform);
+        let needed = self.needed(target, &bases, &refs);
+        self.stages
+            .iter()
+            .zip(&bases)
+            .zip(needed)
+            .filter(|(_, needed)| *needed)
+            .map(|((stage, base), _)| stage.steps + usize::from(matches!(base, Resolved::Image(_))))
+            .sum()
+    }
+
+    /// Each stage's base and flag references, substituted with `args` on `platform`.
+    fn resolve_all(&self, args: &BTreeMap<String, String>, platform: &Platform) -> Resolution<'_> {
         let meta = self.meta_values(args, platform);
         let mut bases = Vec::with_capacity(self.stages.len());
         let mut refs = Vec::with_capacity(self.stages.len());
@@ -227,6 +248,19 @@ impl Dockerfile {
                     .collect::<Vec<_>>(),
             );
         }
+        (bases, refs)
+    }
+
+    /// The images a build of `target` (the last stage without one) reads, in file order (the
+    /// `# syntax=` frontend first), with `args` as its build args on `platform`. Stages the
+    /// target does not need are skipped, as BuildKit skips them.
+    pub fn image_uses(
+        &self,
+        args: &BTreeMap<String, String>,
+        platform: &Platform,
+        target: Option<&str>,
+    ) -> Vec<ImageUse> {
+        let (bases, refs) = self.resolve_all(args, platform);
         let needed = self.needed(target, &bases, &refs);
         let mut uses = Vec::new();
         if let Some(syntax) = &self.syntax {

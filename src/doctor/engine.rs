@@ -60,7 +60,7 @@ pub async fn check(docker_config: &DockerConfig) -> (Check, Option<EngineFacts>)
     let info = docker.info().await.ok();
     let platform = info.as_ref().and_then(|i| {
         let os = i.os_type.as_deref().unwrap_or("linux");
-        platform_of(os, i.architecture.as_deref()?)
+        Platform::of_machine(os, i.architecture.as_deref()?)
     });
     let facts = EngineFacts {
         local: is_local(&endpoint),
@@ -103,19 +103,6 @@ async fn cli_context_elsewhere(config: &DockerConfig, endpoint: &str) -> Option<
     }
     let host = context_host(&context).await?;
     (host != endpoint).then_some((context, host))
-}
-
-/// The engine and the kernel name machines as `uname -m` does; buildx uses Go's names.
-pub fn platform_of(os: &str, machine: &str) -> Option<Platform> {
-    let arch = match machine {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "armv7l" => "arm/v7",
-        "armv6l" => "arm/v6",
-        "i386" | "i686" => "386",
-        other => other,
-    };
-    format!("{os}/{arch}").parse().ok()
 }
 
 fn is_local(endpoint: &str) -> bool {

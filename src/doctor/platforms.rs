@@ -25,10 +25,13 @@ pub fn checks(
             platform: p,
             whose: "the engine runs on",
         }),
-        None => local.then(this_machine).flatten().map(|p| Machine {
-            platform: p,
-            whose: "this machine is",
-        }),
+        None => local
+            .then(Platform::this_machine)
+            .flatten()
+            .map(|p| Machine {
+                platform: p,
+                whose: "this machine is",
+            }),
     };
     platforms
         .iter()
@@ -60,7 +63,7 @@ fn check(
     binfmt_dir: &Path,
 ) -> Check {
     let name = format!("platform {platform}");
-    if let Some(m) = machine.filter(|m| runs_natively(&m.platform, platform)) {
+    if let Some(m) = machine.filter(|m| platform.runs_natively_on(&m.platform)) {
         return Check::ok(name, format!("native: {} {}", m.whose, m.platform));
     }
     for facts in builders.iter().filter(|f| f.platforms.contains(platform)) {
@@ -194,31 +197,6 @@ pub fn install_hint(platform: &Platform) -> String {
          tonistiigi/binfmt --install {}",
         platform.arch
     )
-}
-
-/// What runs without emulation on `machine`: its own architecture at any level, and 32-bit x86
-/// on x86-64.
-fn runs_natively(machine: &Platform, platform: &Platform) -> bool {
-    if machine.os != platform.os {
-        return false;
-    }
-    let base = |p: &Platform| Platform {
-        variant: None,
-        ..p.clone()
-    };
-    // arm variants are different instruction sets; amd64 levels are one CPU family.
-    if platform.arch == "arm" {
-        return machine.same_as(platform);
-    }
-    if base(machine).same_as(&base(platform)) {
-        return true;
-    }
-    let amd64: Platform = "linux/amd64".parse().expect("literal platform");
-    base(machine).same_as(&amd64) && ["386", "i386", "i686"].contains(&platform.arch.as_str())
-}
-
-fn this_machine() -> Option<Platform> {
-    super::engine::platform_of("linux", std::env::consts::ARCH)
 }
 
 #[cfg(test)]

@@ -38,6 +38,46 @@ impl Platform {
         self.normalized() == other.normalized()
     }
 
+    /// The platform of a machine that `uname -m` calls `machine`, running `os`: the engine and
+    /// the kernel name machines that way, buildx uses Go's names.
+    pub fn of_machine(os: &str, machine: &str) -> Option<Platform> {
+        let arch = match machine {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            "armv7l" => "arm/v7",
+            "armv6l" => "arm/v6",
+            "i386" | "i686" => "386",
+            other => other,
+        };
+        format!("{os}/{arch}").parse().ok()
+    }
+
+    /// The platform this process runs on.
+    pub fn this_machine() -> Option<Platform> {
+        Platform::of_machine("linux", std::env::consts::ARCH)
+    }
+
+    /// Whether a machine of platform `machine` runs `self` without emulation: its own
+    /// architecture at any level, and 32-bit x86 on x86-64.
+    pub fn runs_natively_on(&self, machine: &Platform) -> bool {
+        if machine.os != self.os {
+            return false;
+        }
+        let base = |p: &Platform| Platform {
+            variant: None,
+            ..p.clone()
+        };
+        // arm variants are different instruction sets; amd64 levels are one CPU family.
+        if self.arch == "arm" {
+            return machine.same_as(self);
+        }
+        if base(machine).same_as(&base(self)) {
+            return true;
+        }
+        let amd64: Platform = "linux/amd64".parse().expect("literal platform");
+        base(machine).same_as(&amd64) && ["386", "i386", "i686"].contains(&self.arch.as_str())
+    }
+
     /// Mirrors containerd's platform normalisation, which is what buildx
     /// applies before comparing platforms, so aliases and default variants
     /// compare equal here as they do there.

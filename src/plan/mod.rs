@@ -48,6 +48,15 @@ pub struct Cell {
     pub log_file: PathBuf,
     /// Length of the longest chain of dependents below this cell; longer chains start first.
     pub chain: usize,
+    /// The instructions its Dockerfile runs for it (see [`crate::dockerfile::Dockerfile::steps`]);
+    /// 1 when the file could not be read. What the scheduler weighs a cell by before any
+    /// attempt of it was timed.
+    #[serde(skip)]
+    pub steps: usize,
+    /// Built on this machine's engine for a platform it does not run natively, so under
+    /// emulation. A column routed to a builder of its own is taken as native there.
+    #[serde(skip)]
+    pub emulated: bool,
 }
 
 impl Cell {
@@ -116,6 +125,7 @@ impl Plan {
         let mut dep_findings = inferred.findings.clone();
         let components = dependency_order(matrix, &inferred.graph);
         let platforms = matrix.project.platforms.clone();
+        let this_machine = Platform::this_machine();
         let mut cells = Vec::new();
         let mut index_of: BTreeMap<(String, Platform), usize> = BTreeMap::new();
         for name in &components {
@@ -171,6 +181,20 @@ impl Plan {
                 let docker_context = builder
                     .clone()
                     .filter(|b| facts.docker_contexts.contains(b));
+                let steps = match facts.dockerfiles.get(name) {
+                    Some(Ok(file)) => file
+                        .steps(&comp.args_for(platform), platform, comp.target.as_deref())
+                        .max(1),
+                    _ => 1,
+                };
+                let routed = matrix
+                    .platform_routes
+                    .get(platform)
+                    .is_some_and(|r| r.builder.is_some());
+                let emulated = !routed
+                    && this_machine
+                        .as_ref()
+                        .is_some_and(|m| !platform.runs_natively_on(m));
                 cells.push(Cell {
                     index,
                     component: name.clone(),
@@ -187,6 +211,8 @@ impl Plan {
                     metadata_file: state_dir.join("meta").join(format!("{name}-{arch}.json")),
                     log_file: state_dir.join("logs").join(format!("{name}-{arch}.log")),
                     chain: 0,
+                    steps,
+                    emulated,
                 });
             }
         }

@@ -91,6 +91,8 @@ pub fn plan(components: &[Component], platforms: &[&str]) -> Plan {
                 metadata_file: state_dir.join(format!("meta/{name}-{arch}.json")),
                 log_file: state_dir.join(format!("logs/{name}-{arch}.log")),
                 chain: 0,
+                steps: 1,
+                emulated: false,
             });
         }
     }

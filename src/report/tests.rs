@@ -36,6 +36,8 @@ pub(crate) fn plan(dir: &Path) -> Plan {
                 metadata_file: dir.join(format!("{name}-{}.json", platform.arch_tag())),
                 log_file: dir.join(format!("{name}-{}.log", platform.arch_tag())),
                 chain: 0,
+                steps: 1,
+                emulated: false,
             });
         }
     }

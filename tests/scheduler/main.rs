@@ -2,16 +2,18 @@
 
 mod fake;
 mod history;
+mod load;
 mod outages;
+mod priority;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use archgrid::build::history::History;
-use archgrid::build::scheduler::{self, Command, Event, Settings};
+use archgrid::build::scheduler::{self, Command, Event, Limit, Settings};
 use archgrid::config::RetryPolicy;
 use archgrid::model::{CellStatus, FailureClass, Outcome, Platform};
 use archgrid::plan::{Cell, Edge, Plan};
@@ -57,6 +59,8 @@ fn plan(components: &[(&str, &[&str])], platforms: &[&str]) -> Plan {
                 metadata_file: PathBuf::from("/nonexistent/m.json"),
                 log_file: PathBuf::from("/nonexistent/l.log"),
                 chain: 0,
+                steps: 1,
+                emulated: false,
             });
         }
     }
@@ -85,8 +89,9 @@ fn plan(components: &[(&str, &[&str])], platforms: &[&str]) -> Plan {
 
 fn settings(concurrency: usize, attempts: u32) -> Settings {
     Settings {
-        concurrency,
+        concurrency: Limit::Fixed(concurrency),
         platform_limits: BTreeMap::new(),
+        routed: BTreeSet::new(),
         retry: RetryPolicy {
             attempts,
             backoff: Duration::from_secs(5),

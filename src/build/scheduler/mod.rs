@@ -1,7 +1,7 @@
 //! The ready queue over the cell DAG: starts cells up to the concurrency bounds, retries
 //! transient failures with backoff, takes commands and emits events. Both front ends drive it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -9,7 +9,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+mod limit;
 mod outages;
+mod priority;
 
 use super::failure::summarize;
 use super::history::{AttemptSteps, GreenRun, History, StepTime};
@@ -20,6 +22,9 @@ use super::wait::sleep_until;
 use crate::config::RetryPolicy;
 use crate::model::{CellStatus, FailureClass, Outcome, Platform};
 use crate::plan::Plan;
+
+pub use limit::Limit;
+pub use priority::{Priorities, EMULATION_FACTOR};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -78,8 +83,12 @@ pub enum Event {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub concurrency: usize,
+    pub concurrency: Limit,
+    /// `[platforms."P"] concurrency`: at most that many cells of the column at once.
     pub platform_limits: BTreeMap<Platform, usize>,
+    /// Columns routed to a builder of their own. Under [`Limit::Auto`] this machine's load
+    /// says nothing about them: only their own limit (or the cap) holds them.
+    pub routed: BTreeSet<Platform>,
     pub retry: RetryPolicy,
     /// First attempts of this run bypass the build cache (`--no-cache`).
     pub no_cache: bool,
@@ -144,6 +153,12 @@ struct Scheduler<R: Runner> {
     history: Option<Arc<History>>,
     events: mpsc::Sender<Event>,
     running: JoinSet<Ended>,
+    /// Cells in the order ready ones start: see [`priority`].
+    order: Vec<usize>,
+    /// Cells started on this machine's engine lately, whose load may not show yet.
+    recent_starts: Vec<Instant>,
+    /// When to look at the load again, while a ready cell waits for CPUs.
+    load_recheck: Option<Instant>,
     outages: outages::Outages,
     paused: bool,
     settled_sent: bool,
@@ -175,7 +190,11 @@ impl<R: Runner> Scheduler<R> {
                 given_back: 0,
             })
             .collect();
+        let order = priorities(&plan, history.as_deref());
         Scheduler {
+            order,
+            recent_starts: Vec::new(),
+            load_recheck: None,
             plan,
             runner,
             settings,
@@ -250,6 +269,9 @@ impl<R: Runner> Scheduler<R> {
                 _ = sleep_until(next_check), if next_check.is_some() && !self.closed => {
                     self.check_outages().await;
                 }
+                _ = sleep_until(self.load_recheck), if self.load_recheck.is_some() && !self.closed => {
+                    self.load_recheck = None;
+                }
             }
         }
         // The last write happens off this task; the run is over once it is on disk.
@@ -310,22 +332,52 @@ impl<R: Runner> Scheduler<R> {
             .count()
     }
 
+    fn running_where(&self, keep: impl Fn(&crate::plan::Cell) -> bool) -> usize {
+        self.slots
+            .iter()
+            .zip(&self.plan.cells)
+            .filter(|(s, c)| matches!(s.status, CellStatus::Running { .. }) && keep(c))
+            .count()
+    }
+
     async fn start_ready(&mut self) {
-        let order = self.plan.order.clone();
-        for i in order {
-            if self.running.len() >= self.settings.concurrency.max(1) {
-                return;
-            }
+        self.load_recheck = None;
+        let now = Instant::now();
+        self.recent_starts
+            .retain(|&at| now.duration_since(at) < limit::SETTLE);
+        let mut pass = limit::Pass::default();
+        for i in self.order.clone() {
             if !self.ready(i) || self.waits_for_outage(i) {
                 continue;
             }
-            let platform = &self.plan.cells[i].platform;
-            if let Some(&limit) = self.settings.platform_limits.get(platform) {
-                if self.running_on(platform) >= limit.max(1) {
+            let platform = self.plan.cells[i].platform.clone();
+            if let Some(&limit) = self.settings.platform_limits.get(&platform) {
+                if self.running_on(&platform) >= limit.max(1) {
                     continue;
                 }
             }
-            self.start(i).await;
+            let routed = self.settings.routed.contains(&platform);
+            let room = match &self.settings.concurrency {
+                Limit::Fixed(n) => limit::fixed(self.running.len(), *n),
+                Limit::Auto { cap, .. } if routed => {
+                    limit::fixed(self.running_where(|c| c.platform == platform), *cap)
+                }
+                Limit::Auto { cap, gauge } => {
+                    let local = self.running_where(|c| !self.settings.routed.contains(&c.platform));
+                    pass.room(gauge, local, *cap, self.recent_starts.len())
+                }
+            };
+            match room {
+                limit::Room::Start => {
+                    if !routed {
+                        self.recent_starts.push(Instant::now());
+                    }
+                    self.start(i).await;
+                }
+                limit::Room::Full if matches!(self.settings.concurrency, Limit::Fixed(_)) => return,
+                limit::Room::Full => {}
+                limit::Room::Busy => self.load_recheck = Some(now + limit::RECHECK),
+            }
         }
     }
 
@@ -409,6 +461,7 @@ impl<R: Runner> Scheduler<R> {
                         steps,
                     };
                     history.record(&self.plan.cells[i], run);
+                    self.order = priorities(&self.plan, Some(history));
                 }
                 self.slots[i].opts = RunOpts::default();
                 self.slots[i].given_back = 0;
@@ -587,6 +640,13 @@ impl<R: Runner> Scheduler<R> {
         for i in 0..self.slots.len() {
             self.cancel(i).await;
         }
+    }
+}
+
+fn priorities(plan: &Plan, history: Option<&History>) -> Vec<usize> {
+    match history {
+        Some(h) => h.read(|file| Priorities::new(plan, Some(file)).order(plan)),
+        None => Priorities::new(plan, None).order(plan),
     }
 }
 

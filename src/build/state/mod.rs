@@ -348,6 +348,8 @@ mod tests {
             metadata_file: dir.join("meta.json"),
             log_file: dir.join("app.log"),
             chain: 0,
+            steps: 1,
+            emulated: false,
         }
     }
 

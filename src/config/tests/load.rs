@@ -75,7 +75,7 @@ fn full_example_parses_with_every_value() {
                 platform("linux/arm64"),
                 platform("linux/arm/v7")
             ],
-            concurrency: 6,
+            concurrency: Concurrency::Auto,
             labels: Default::default(),
             strict_deps: false,
         }
@@ -144,7 +144,7 @@ fn omitted_settings_take_their_defaults() {
     let m = f.ok(&format!("{HEAD}{BASE}"));
     assert_eq!(m.project.registry, None);
     assert!(m.project.tags.is_empty());
-    assert_eq!(m.project.concurrency, 4, "2 × two platforms");
+    assert_eq!(m.project.concurrency, Concurrency::Auto);
     assert_eq!(m.builder, None);
     assert_eq!(
         m.retry,

@@ -124,11 +124,11 @@ depends_on = "app"
     let errors = f.errors(text);
     let e = error_at(
         &errors,
-        r#"`concurrency` in [project]: invalid type: string "4", expected a non-negative integer"#,
+        r#"project.concurrency must be "auto" or a number, not "4""#,
         5,
         15,
     );
-    assert_eq!(hint(e), "write it like: concurrency = 4");
+    assert!(hint(e).contains("concurrency = 4"), "{}", hint(e));
     error_at(&errors, "`create` in [builder]: invalid type", 8, 10);
     let e = error_at(
         &errors,

@@ -117,5 +117,28 @@ fn project_concurrency_zero() {
     );
     let errors = f.errors(&text);
     let e = only_error(&errors, "project.concurrency must be at least 1", 5, 15);
-    assert!(hint(e).contains("2 × platforms (2)"), "{e:?}");
+    assert!(hint(e).contains(r#"concurrency = "auto""#), "{e:?}");
+}
+
+#[test]
+fn project_concurrency_auto_a_number_or_an_error_naming_the_word() {
+    let f = Fixture::new();
+    let with = |value: &str| {
+        format!(
+            "[project]\nname = \"demo\"\ntag = \"v1\"\nplatforms = [\"linux/amd64\"]\nconcurrency = {value}\n{BASE}"
+        )
+    };
+    assert_eq!(
+        f.ok(&with(r#""auto""#)).project.concurrency,
+        Concurrency::Auto
+    );
+    assert_eq!(f.ok(&with("3")).project.concurrency, Concurrency::Fixed(3));
+    let errors = f.errors(&with(r#""max""#));
+    let e = only_error(
+        &errors,
+        r#"project.concurrency must be "auto" or a number, not "max""#,
+        5,
+        15,
+    );
+    assert!(hint(e).contains("concurrency = 4"), "{e:?}");
 }

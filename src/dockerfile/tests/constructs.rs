@@ -120,3 +120,19 @@ fn lowercase_keywords_crlf_and_a_byte_order_mark() {
         Some("docker/dockerfile:1")
     );
 }
+
+#[test]
+fn steps_count_the_work_of_the_stages_the_target_needs() {
+    let text = "FROM base AS build\nRUN make\nCOPY . /src\nRUN <<EOF\nRUN not-a-step\nEOF\n\
+                FROM scratch AS unused\nRUN a\nRUN b\n\
+                FROM tools AS final\nCOPY --from=build /out /out\nENV A=1\nADD x /x\n";
+    let file = parse(text).unwrap();
+    // base pull + 3 in build, tools pull + 2 in final; the unused stage is skipped.
+    assert_eq!(file.steps(&args(&[]), &amd64(), None), 7);
+    assert_eq!(file.steps(&args(&[]), &amd64(), Some("build")), 4);
+    assert_eq!(
+        file.steps(&args(&[]), &amd64(), Some("unused")),
+        2,
+        "scratch is no pull"
+    );
+}
