@@ -43,6 +43,8 @@ pub struct FaultProxy {
 
 #[derive(Default)]
 struct Counters {
+    /// Connections still to be faulted, as they are accepted.
+    to_fault: AtomicUsize,
     accepted: AtomicUsize,
     faulted: AtomicUsize,
     forwarded: AtomicUsize,
@@ -56,27 +58,39 @@ impl FaultProxy {
         faulty: usize,
         fault: Fault,
     ) -> io::Result<FaultProxy> {
+        FaultProxy::start_on(0, upstream, faulty, fault).await
+    }
+
+    /// [`FaultProxy::start`] on `127.0.0.1:port`, for a Dockerfile that names the port.
+    pub async fn start_on(
+        port: u16,
+        upstream: SocketAddr,
+        faulty: usize,
+        fault: Fault,
+    ) -> io::Result<FaultProxy> {
         if !upstream.ip().is_loopback() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("fault proxy only forwards to loopback, not {upstream}"),
             ));
         }
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
-        let counters = Arc::new(Counters::default());
-        let task = tokio::spawn(accept_loop(
-            listener,
-            upstream,
-            faulty,
-            fault,
-            counters.clone(),
-        ));
+        let counters = Arc::new(Counters {
+            to_fault: AtomicUsize::new(faulty),
+            ..Counters::default()
+        });
+        let task = tokio::spawn(accept_loop(listener, upstream, fault, counters.clone()));
         Ok(FaultProxy {
             addr,
             counters,
             task,
         })
+    }
+
+    /// The next `faulty` connections suffer the fault, on top of any still to come.
+    pub fn arm(&self, faulty: usize) {
+        self.counters.to_fault.fetch_add(faulty, Ordering::SeqCst);
     }
 
     /// How many connections were faulted so far (counted when the fault starts).
@@ -101,7 +115,6 @@ impl Drop for FaultProxy {
 async fn accept_loop(
     listener: TcpListener,
     upstream: SocketAddr,
-    faulty: usize,
     fault: Fault,
     counters: Arc<Counters>,
 ) {
@@ -117,8 +130,12 @@ async fn accept_loop(
                 continue;
             }
         };
-        let n = counters.accepted.fetch_add(1, Ordering::SeqCst);
-        if n < faulty {
+        counters.accepted.fetch_add(1, Ordering::SeqCst);
+        let faulted = counters
+            .to_fault
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if faulted {
             counters.faulted.fetch_add(1, Ordering::SeqCst);
             conns.spawn(apply_fault(client, fault));
         } else {
