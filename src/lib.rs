@@ -3,6 +3,8 @@
 //!
 //! The modules, bottom-up; each uses only those listed before it.
 
+/// `Plan` → an equivalent docker-bake JSON file; pure.
+pub mod bake_file;
 /// Prepare, scheduler, state and the per-cell buildx runner.
 pub mod build;
 /// clap, dispatch, exit codes and the headless commands.

@@ -18,6 +18,7 @@ fn completions_need_no_matrix() {
             "export",
             "doctor",
             "completions",
+            "bake-file",
             // fish spells options without their dashes.
             "platform",
         ] {

@@ -1,5 +1,6 @@
 //! The command line: clap, dispatch to a headless command or the console, and exit codes.
 
+mod bake_file;
 pub mod build;
 pub mod builder;
 mod completions;
@@ -64,7 +65,8 @@ pub struct SelectArgs {
         value_name = "PLATFORM[,PLATFORM...]"
     )]
     pub platforms: Vec<String>,
-    /// Rebuild cells that are green for the same inputs; import and init: overwrite the file.
+    /// Rebuild cells that are green for the same inputs; import, init and bake-file: overwrite
+    /// the file.
     #[arg(long, global = true)]
     pub force: bool,
     /// Build without BuildKit's cache (implies --force).
@@ -139,6 +141,14 @@ pub enum Cmd {
     Import(import::ImportArgs),
     /// Write a matrix.toml with a component per Dockerfile under DIR; needs no matrix file.
     Init(import::InitArgs),
+    /// Write the grid as a docker-bake JSON file that `docker buildx bake` builds the same way.
+    ///
+    /// A target per cell with the cell's context, dockerfile, args, labels, secrets, cache and
+    /// per-arch tag; dependencies as `target:` contexts under the names archgrid passes, so one
+    /// bake run builds the whole graph. Paths are relative to the matrix's folder, where bake
+    /// is to run. What the file cannot say is listed on stderr with the cells it concerns.
+    /// --only and --platform choose the cells; --no-cache is written into every target.
+    BakeFile(bake_file::BakeFileArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,13 +256,18 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             | Cmd::Verify { .. }
             | Cmd::Completions { .. }
             | Cmd::Import(_)
-            | Cmd::Init(_),
+            | Cmd::Init(_)
+            | Cmd::BakeFile(_),
         ) => None,
     };
     Ok(match cli.command {
         Some(Cmd::Plan { json }) => {
             let facts = crate::docker::contexts::plan_facts(&matrix);
             plan::run(&matrix, &facts, &select, json)?
+        }
+        Some(Cmd::BakeFile(args)) => {
+            let facts = crate::docker::contexts::plan_facts(&matrix);
+            bake_file::run(&matrix, &facts, &select, &args)?
         }
         Some(Cmd::Doctor { json }) => doctor::run(&matrix, json),
         Some(Cmd::Builder {

@@ -38,6 +38,28 @@ pub fn csv_field(field: &str) -> String {
     }
 }
 
+/// The fields of one CSV record as buildx reads a `--secret` or `--output` value: `,` between
+/// fields, a field in `"` keeps its commas, and `""` inside it is one quote.
+pub fn csv_fields(record: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = record.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
 /// Paths in a plan are absolute; shown relative to the matrix root they are easier to read.
 pub fn relative_to<'a>(path: &'a Path, root: &Path) -> &'a Path {
     path.strip_prefix(root).unwrap_or(path)
@@ -83,6 +105,18 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("a\rb"), "\"a\rb\"");
         assert_eq!(csv_field("a\nb"), "\"a\nb\"");
+    }
+
+    #[test]
+    fn csv_fields_read_back_what_csv_field_quotes() {
+        assert_eq!(csv_fields("id=a,env=B"), ["id=a", "env=B"]);
+        assert_eq!(
+            csv_fields(r#"id=k,"src=/a,b/""k""""#),
+            ["id=k", r#"src=/a,b/"k""#]
+        );
+        for field in ["plain", "a,b", "say \"hi\"", ""] {
+            assert_eq!(csv_fields(&csv_field(field)), [field]);
+        }
     }
 
     #[test]
