@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use color_eyre::eyre::eyre;
 
-use crate::build::context::{HashStats, Progress, Watch};
+use crate::build::context::{hashed_words, HashStats, Progress, Watch};
 use crate::build::prepare::{prepare_watched, Prepared, Selection};
 use crate::config::Matrix;
 use crate::model::format_duration;
 use crate::model::sanitize::sanitize_line;
-use crate::model::text::{relative_to, size_words};
+use crate::model::text::relative_to;
 use crate::plan::Facts;
 
 const FIRST_AFTER: Duration = Duration::from_secs(1);
@@ -53,7 +53,7 @@ impl HashLines {
         };
         Some(format!(
             "hashing build context {context}: {}",
-            counts(&progress.so_far)
+            hashed_words(&progress.so_far)
         ))
     }
 
@@ -63,18 +63,9 @@ impl HashLines {
         Some(format!(
             "build contexts hashed in {}: {}",
             format_duration(now.duration_since(self.started)),
-            counts(stats)
+            hashed_words(stats)
         ))
     }
-}
-
-fn counts(s: &HashStats) -> String {
-    format!(
-        "{} files looked at, {} read ({})",
-        s.files,
-        s.read_files,
-        size_words(s.read_bytes)
-    )
 }
 
 /// [`prepare_watched`] for a headless command, with its progress on stderr.

@@ -16,9 +16,9 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use super::terminal::TerminalGuard;
 use super::Error;
-use crate::build::context::{HashStats, Watch};
+use crate::build::context::{hashed_words, HashStats, Watch};
 use crate::model::sanitize::sanitize_line;
-use crate::model::text::{relative_to, size_words};
+use crate::model::text::relative_to;
 
 /// Shorter than this and the screen would only flicker.
 const MOMENT: Duration = Duration::from_millis(300);
@@ -90,7 +90,6 @@ async fn wait<T: Send + 'static>(
         shown.quitting = quitting;
         // A terminal that is gone (SIGHUP) cannot be drawn on; the hashing still ends.
         let _ = guard.terminal.draw(|f| view(f, &shown, root));
-        super::frame_drawn();
         let stop = tokio::select! {
             done = &mut task => {
                 let value = joined(done);
@@ -151,12 +150,7 @@ pub fn view(frame: &mut Frame, shown: &Shown, root: &Path) {
             Span::styled("hashing build context ", dim),
             Span::styled(context, bold),
         ]),
-        Line::raw(format!(
-            "{} files looked at, {} read ({})",
-            s.files,
-            s.read_files,
-            size_words(s.read_bytes)
-        )),
+        Line::raw(hashed_words(&s)),
         Line::raw(""),
         if shown.quitting {
             Line::styled("stopping…", dim)

@@ -154,6 +154,8 @@ impl ContextHasher {
         rel: &[u8],
         kind: FileType,
     ) -> Result<(), Cancelled> {
+        // Counted as it starts, so that a long read shows among the files looked at.
+        self.stats.files += 1;
         walk.tree.update(rel);
         walk.tree.update([0]);
         match fs::symlink_metadata(path) {
@@ -175,7 +177,6 @@ impl ContextHasher {
             Err(_) => walk.tree.update(b"?"),
         }
         walk.tree.update([0]);
-        self.stats.files += 1;
         self.report(walk.watch, walk.context, false);
         Ok(())
     }

@@ -14,4 +14,4 @@ mod tests;
 
 pub use hasher::ContextHasher;
 pub use ignore::{ignore_file, IgnoreError, IgnoreRules, Matched};
-pub use watch::{Cancelled, HashStats, Progress, Watch};
+pub use watch::{hashed_words, Cancelled, HashStats, Progress, Watch};

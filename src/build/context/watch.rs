@@ -6,6 +6,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::model::text::{plural, size_words};
+
 /// How much hashing has been done so far, over every context of the run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HashStats {
@@ -14,6 +16,17 @@ pub struct HashStats {
     /// Files whose content was read: new, changed, or not vouched for by the stat cache.
     pub read_files: u64,
     pub read_bytes: u64,
+}
+
+/// `1 file looked at, 0 read (0.0 KiB)`: the counts both front ends show.
+pub fn hashed_words(s: &HashStats) -> String {
+    format!(
+        "{} file{} looked at, {} read ({})",
+        s.files,
+        plural(s.files as usize),
+        s.read_files,
+        size_words(s.read_bytes)
+    )
 }
 
 /// What a progress callback is told.
