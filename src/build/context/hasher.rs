@@ -64,10 +64,6 @@ impl ContextHasher {
         self.stats
     }
 
-    pub fn cache_path(&self) -> &Path {
-        self.cache.path()
-    }
-
     /// Writes the stat cache if this run learned anything; a failure only costs reading the
     /// files again next time.
     pub fn save(&self) {

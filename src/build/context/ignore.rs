@@ -73,10 +73,6 @@ impl IgnoreRules {
         Ok(rules)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
-    }
-
     /// Whether `path` (relative to the root, `/`-separated) is left out, given what matched its
     /// folder (empty for the root's entries), and what matched it, for the paths under it.
     ///
