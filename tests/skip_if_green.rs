@@ -521,3 +521,84 @@ fn a_changed_file_in_a_named_context_rebuilds_the_components_that_name_it() {
         expect(&ALL, &["solo@linux/amd64", "solo@linux/arm64"])
     );
 }
+
+/// A `.dockerignore` decides what counts, as it decides what buildx sends: a change buildx
+/// would not send rebuilds nothing, and a file an exception keeps still counts.
+#[test]
+fn a_change_to_an_ignored_file_rebuilds_nothing_and_a_change_to_a_kept_one_does() {
+    let dir = project();
+    write(
+        dir.path(),
+        "solo/.dockerignore",
+        "# build output\ntarget\n*.log\n!keep.log\n",
+    );
+    write(dir.path(), "solo/target/debug/app", "binary v1\n");
+    write(dir.path(), "solo/build.log", "log v1\n");
+    write(dir.path(), "solo/keep.log", "keep v1\n");
+    let mut first = prepared(dir.path());
+    record_green(&mut first);
+    assert_eq!(starts(&prepared(dir.path())), expect(&ALL, &[]));
+
+    edit(dir.path(), "solo/target/debug/app", "v1", "v2");
+    write(dir.path(), "solo/target/release/new", "new\n");
+    edit(dir.path(), "solo/build.log", "v1", "v2");
+    write(dir.path(), "solo/other.log", "new\n");
+    assert_eq!(
+        starts(&prepared(dir.path())),
+        expect(&ALL, &[]),
+        "only ignored files changed"
+    );
+
+    edit(dir.path(), "solo/keep.log", "v1", "v2");
+    let solo = ["solo@linux/amd64", "solo@linux/arm64"];
+    assert_eq!(starts(&prepared(dir.path())), expect(&ALL, &solo));
+}
+
+/// `app`'s Dockerfile is dockerfiles/app.Dockerfile, so buildx reads
+/// dockerfiles/app.Dockerfile.dockerignore and not app/.dockerignore.
+#[test]
+fn the_dockerfiles_own_ignore_file_takes_precedence_over_the_contexts() {
+    let dir = project();
+    write(dir.path(), "app/.dockerignore", "lib\n");
+    write(
+        dir.path(),
+        "dockerfiles/app.Dockerfile.dockerignore",
+        "notes\n",
+    );
+    write(dir.path(), "app/notes/todo.txt", "todo v1\n");
+    let mut first = prepared(dir.path());
+    record_green(&mut first);
+
+    edit(dir.path(), "app/notes/todo.txt", "v1", "v2");
+    assert_eq!(starts(&prepared(dir.path())), expect(&ALL, &[]));
+
+    edit(dir.path(), "app/lib/util.txt", "v1", "v2");
+    let queued = [
+        "app@linux/amd64",
+        "app@linux/arm64",
+        "edge@linux/amd64",
+        "edge@linux/arm64",
+    ];
+    assert_eq!(starts(&prepared(dir.path())), expect(&ALL, &queued));
+}
+
+#[test]
+fn an_ignore_file_buildx_would_refuse_is_named_and_every_file_counts() {
+    let dir = project();
+    write(dir.path(), "solo/.dockerignore", "target\n[oops\n");
+    write(dir.path(), "solo/target/x", "v1\n");
+    let mut first = prepared(dir.path());
+    let note = first
+        .notes
+        .iter()
+        .find(|n| n.contains(".dockerignore"))
+        .unwrap_or_else(|| panic!("no note about the ignore file: {:?}", first.notes));
+    assert!(
+        note.starts_with("solo/.dockerignore line 2: \"[oops\""),
+        "{note}"
+    );
+    record_green(&mut first);
+    edit(dir.path(), "solo/target/x", "v1", "v2");
+    let solo = ["solo@linux/amd64", "solo@linux/arm64"];
+    assert_eq!(starts(&prepared(dir.path())), expect(&ALL, &solo));
+}

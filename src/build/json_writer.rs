@@ -169,7 +169,7 @@ fn write_loop<T: Persisted>(inner: &Inner<T>, path: &Path) {
 
 /// A temp file beside the target, fsynced, then renamed over it: a crash leaves the old file or
 /// the new one, never half, and a failed write leaves no temp file behind.
-fn persist(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn persist(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     // A temp file is private by default; the file gets the mode any new file would (0666

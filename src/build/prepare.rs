@@ -3,8 +3,10 @@
 //! scheduler's settings.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::sync::Arc;
 
+use super::context::{Cancelled, HashStats, Watch};
 use super::history::History;
 use super::load::Gauge;
 use super::scheduler::{Limit, Settings};
@@ -40,21 +42,71 @@ pub struct Prepared {
     pub history: Arc<History>,
     pub settings: Settings,
     /// What the front end shows before the first cell starts: dependencies added from the
-    /// Dockerfiles, base images that cannot be had.
+    /// Dockerfiles, base images that cannot be had, ignore files buildx will refuse.
     pub notes: Vec<String>,
+    /// How many context files were looked at, and how many read, to decide what is up to date.
+    pub hashed: HashStats,
+}
+
+/// Why a run cannot start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrepareError {
+    /// The matrix or the selection is not usable; the text says what to change.
+    Invalid(String),
+    /// The user stopped it while the contexts were hashed.
+    Cancelled,
+}
+
+impl fmt::Display for PrepareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PrepareError::Invalid(text) => f.write_str(text),
+            PrepareError::Cancelled => Cancelled.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for PrepareError {}
+
+impl From<String> for PrepareError {
+    fn from(text: String) -> PrepareError {
+        PrepareError::Invalid(text)
+    }
+}
+
+impl From<Cancelled> for PrepareError {
+    fn from(_: Cancelled) -> PrepareError {
+        PrepareError::Cancelled
+    }
 }
 
 /// `only` and `platforms` narrow the run to those cells and their dependencies; `force`
 /// rebuilds green cells.
-pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prepared, String> {
+pub fn prepare(
+    matrix: Matrix,
+    facts: &Facts,
+    select: &Selection,
+) -> Result<Prepared, PrepareError> {
+    prepare_watched(matrix, facts, select, &Watch::default())
+}
+
+/// [`prepare`], telling `watch` how the hashing of the build contexts goes; a front end runs it
+/// off its own loop and may cancel it.
+pub fn prepare_watched(
+    matrix: Matrix,
+    facts: &Facts,
+    select: &Selection,
+    watch: &Watch,
+) -> Result<Prepared, PrepareError> {
     let (only, force) = (&select.only, select.force || select.no_cache);
     let plan = Plan::new(&matrix, facts);
     let errors = plan.dependency_errors();
     if !errors.is_empty() {
-        return Err(errors.join("\n"));
+        return Err(PrepareError::Invalid(errors.join("\n")));
     }
     let selected = plan.select(only, &select.platforms)?;
-    let keys = input_keys(&plan);
+    let inputs = input_keys(&plan, watch)?;
+    let keys = inputs.keys;
     let mut state = StateStore::load(&plan.state_dir);
     state.set_keys(&plan, &keys);
     let mut initial: Vec<CellStatus> = Vec::with_capacity(plan.cells.len());
@@ -99,10 +151,12 @@ pub fn prepare(matrix: Matrix, facts: &Facts, select: &Selection) -> Result<Prep
         no_cache: select.no_cache,
     };
     let redactor = Arc::new(secret_values(&matrix)?);
-    let notes = plan.dependency_notes();
+    let mut notes = plan.dependency_notes();
+    notes.extend(inputs.notes);
     let history = Arc::new(History::load(&plan.state_dir));
     Ok(Prepared {
         notes,
+        hashed: inputs.stats,
         redactor,
         plan: Arc::new(plan),
         initial,

@@ -7,6 +7,7 @@ mod completions;
 pub mod doctor;
 pub mod exit;
 mod failure_lines;
+mod hash_lines;
 mod import;
 mod outage_lines;
 mod plan;
@@ -20,9 +21,10 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::eyre;
 
-use crate::build::prepare::{prepare, Prepared, Selection};
+use crate::build::prepare::{prepare_watched, PrepareError, Prepared, Selection};
 use crate::build::runner::BuildxRunner;
 use crate::config::{LoadError, Matrix};
+use crate::console::waiting::Waited;
 use exit::EXIT_USAGE;
 use report_files::ReportArgs;
 
@@ -339,7 +341,23 @@ fn run_build(
     reports: &crate::report::Destinations,
 ) -> color_eyre::Result<i32> {
     let facts = crate::docker::contexts::plan_facts(&matrix);
-    let prep = prepare(matrix, &facts, select).map_err(|e| eyre!(e))?;
+    let prep = if headless {
+        hash_lines::prepare_headless(matrix, &facts, select)?
+    } else {
+        let root = matrix.root.clone();
+        let select = select.clone();
+        let waited = crate::console::waiting::run(&root, move |watch| {
+            prepare_watched(matrix, &facts, &select, &watch)
+        });
+        match waited {
+            Ok(Waited::Done(Ok(prep))) => prep,
+            Ok(Waited::Done(Err(PrepareError::Cancelled)) | Waited::Quit) => {
+                return Ok(exit::EXIT_INTERRUPTED)
+            }
+            Ok(Waited::Done(Err(e))) => return Err(eyre!(e)),
+            Err(e) => return console_error(e),
+        }
+    };
     let prep = runtime().block_on(ready_to_build(prep, headless))?;
     let runner = BuildxRunner {
         redactor: prep.redactor.clone(),
@@ -362,17 +380,23 @@ fn run_build(
                     &mut std::io::stderr(),
                 ))
             }
-            Err(crate::console::Error::Keys(e)) => Err(eyre!("key bindings:\n{e}")),
-            Err(crate::console::Error::Start(e)) => {
-                // The matrix was fine; the terminal was not. That is a failed run, not a usage
-                // error.
-                let e = hint(
-                    e,
-                    "run `archgrid build` for the headless build, which needs no terminal",
-                );
-                eprintln!("{}", error_text(&e));
-                Ok(exit::EXIT_FAILED)
-            }
+            Err(e) => console_error(e),
+        }
+    }
+}
+
+fn console_error(e: crate::console::Error) -> color_eyre::Result<i32> {
+    match e {
+        crate::console::Error::Keys(e) => Err(eyre!("key bindings:\n{e}")),
+        crate::console::Error::Start(e) => {
+            // The matrix was fine; the terminal was not. That is a failed run, not a usage
+            // error.
+            let e = hint(
+                e,
+                "run `archgrid build` for the headless build, which needs no terminal",
+            );
+            eprintln!("{}", error_text(&e));
+            Ok(exit::EXIT_FAILED)
         }
     }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use crate::build::prepare::{prepare, Prepared, Selection};
+use crate::build::prepare::{Prepared, Selection};
 use color_eyre::eyre::{bail, eyre};
 
 use super::check_buildx;
@@ -474,7 +474,7 @@ fn load(matrix: Matrix) -> color_eyre::Result<Prepared> {
     // Only what state.json says about the current inputs counts; no cell is rebuilt here, so
     // the build selection flags do not apply.
     let facts = crate::docker::contexts::plan_facts(&matrix);
-    prepare(matrix, &facts, &Selection::default()).map_err(|e| eyre!(e))
+    super::hash_lines::prepare_headless(matrix, &facts, &Selection::default())
 }
 
 /// The project platforms `--platform` entries name; a name that fits none, or several, is a

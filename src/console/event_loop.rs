@@ -50,6 +50,8 @@ pub async fn run<R: Runner>(
         redactor: _,
         // Logged into the log pane before the loop starts.
         notes: _,
+        // Shown while the contexts were hashed, before the grid.
+        hashed: _,
     } = prep;
     let matrix = Arc::new(matrix);
     let (concurrency, platform_limits) = (

@@ -21,6 +21,7 @@ mod tasks;
 pub mod terminal;
 pub mod update;
 pub mod view;
+pub mod waiting;
 
 #[cfg(test)]
 mod fixture;

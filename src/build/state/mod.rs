@@ -14,7 +14,7 @@ use super::json_writer::{read_versioned, Writer};
 use crate::model::{CellStatus, FailureClass, InfraCause, Outcome, RecordedStatus};
 use crate::plan::{Cell, Plan};
 
-pub use keys::{hash_tree, input_keys};
+pub use keys::{input_keys, InputKeys};
 
 const VERSION: u32 = 1;
 /// Attempts kept per cell; older ones are dropped so the file stays small.
