@@ -130,22 +130,26 @@ fn run_scenario(
 ) -> Value {
     let matrix = repo.join(s.matrix);
     let dir = matrix.parent().unwrap().to_path_buf();
-    let work = tempfile::tempdir().unwrap();
+    // Logs, reports and the bake file stay here for a look afterwards.
+    let work_dir = std::env::temp_dir().join(format!("bench-vs-bake-{}", s.key));
+    let _ = std::fs::remove_dir_all(&work_dir);
+    std::fs::create_dir_all(&work_dir).unwrap();
+    let work = work_dir.as_path();
     let ag = args.archgrid.to_str().unwrap();
     let m = matrix.to_str().unwrap();
     let plan: Value =
         serde_json::from_str(&must(ag, &["--matrix", m, "plan", "--json"], &dir)).unwrap();
     let registry = plan["registry"].as_str().unwrap_or_default().to_string();
-    let bake = work.path().join("docker-bake.json");
+    let bake = work.join("docker-bake.json");
     must(
         ag,
         &["--matrix", m, "bake-file", "-o", bake.to_str().unwrap()],
         &dir,
     );
     if s.fault {
-        push_seed(SEED, work.path());
+        push_seed(SEED, work);
     }
-    let log = |name: &str| work.path().join(format!("{}-{name}.log", s.key));
+    let log = |name: &str| work.join(format!("{}-{name}.log", s.key));
     let proxy = |armed: bool| -> Option<Arc<FaultProxy>> {
         if !s.fault {
             return None;
@@ -172,7 +176,7 @@ fn run_scenario(
     std::fs::write(&alone_matrix, one_at_a_time(&text)).unwrap();
     cold_start(&registry, &dir);
     let p = proxy(false);
-    let alone_report = work.path().join("alone.json");
+    let alone_report = work.join("alone.json");
     let (code, alone_secs) = timed(
         ag,
         &[
@@ -202,7 +206,7 @@ fn run_scenario(
     for r in 0..s.runs.unwrap_or(args.runs) {
         cold_start(&registry, &dir);
         let p = proxy(true);
-        let report = work.path().join(format!("run{r}.json"));
+        let report = work.join(format!("run{r}.json"));
         let (code, secs) = timed(
             ag,
             &[
@@ -262,10 +266,6 @@ fn run_scenario(
     }
     let med = |runs: &[Value]| median(runs.iter().map(|r| r["secs"].as_f64().unwrap()).collect());
     let (a, b) = (med(&archgrid_runs), med(&bake_runs));
-    // Keep the logs of a scenario for a look afterwards.
-    let kept = std::env::temp_dir().join(format!("bench-vs-bake-{}", s.key));
-    let _ = std::fs::remove_dir_all(&kept);
-    let _ = std::fs::rename(work.path(), &kept);
     json!({
         "scenario": s.key,
         "title": s.title,
@@ -276,7 +276,7 @@ fn run_scenario(
         "archgrid": { "runs": archgrid_runs, "median": a, "over_bound": a / bound.secs() },
         "bake": { "runs": bake_runs, "median": b, "over_bound": b / bound.secs() },
         "ratio": a / b,
-        "logs": kept,
+        "logs": work,
     })
 }
 
