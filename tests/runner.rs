@@ -78,6 +78,7 @@ fn cell(dir: &Path, argv: Vec<String>) -> Arc<Cell> {
         chain: 0,
         steps: 1,
         emulated: false,
+        warm: None,
     })
 }
 
@@ -205,7 +206,10 @@ async fn no_cache_is_one_more_argument_before_the_context() {
     run(
         runner,
         cell(dir.path(), argv.clone()),
-        RunOpts { no_cache: true },
+        RunOpts {
+            no_cache: true,
+            warm: false,
+        },
         None,
     )
     .await;

@@ -16,6 +16,7 @@ pub fn cell_word(status: &CellStatus) -> String {
         CellStatus::Queued => "queued".into(),
         CellStatus::Blocked { .. } => "blocked".into(),
         CellStatus::Running { .. } => "running".into(),
+        CellStatus::Warming => "warming".into(),
         CellStatus::Retrying { .. } => "retrying".into(),
         CellStatus::Green {
             duration, cached, ..

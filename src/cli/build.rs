@@ -186,12 +186,26 @@ async fn recv_signal(sig: &mut Option<tokio::signal::unix::Signal>) {
     }
 }
 
+/// What a warming cell does, and what it waits for.
+fn warming_line(plan: &Plan, cell: usize) -> Option<String> {
+    let c = &plan.cells[cell];
+    let warm = c.warm.as_ref()?;
+    let late: Vec<String> = warm.late.iter().map(|&d| plan.cells[d].id()).collect();
+    Some(format!(
+        "warming the cache: the steps before {}:{} build while {} builds",
+        c.dockerfile.display(),
+        warm.cut,
+        late.join(", ")
+    ))
+}
+
 fn status_line(plan: &Plan, cell: usize, status: &CellStatus) -> Option<String> {
     let label = plan.cells[cell].label();
     let text = match status {
         CellStatus::NotSelected | CellStatus::Queued => return None,
         CellStatus::Blocked { by } => format!("blocked: {} did not build", plan.cells[*by].id()),
         CellStatus::Running { attempt, of } => format!("started (attempt {attempt}/{of})"),
+        CellStatus::Warming => warming_line(plan, cell)?,
         CellStatus::Retrying {
             next,
             of,

@@ -10,6 +10,7 @@ mod expand;
 mod lines;
 mod names;
 mod reference;
+mod warm;
 mod words;
 
 #[cfg(test)]
@@ -27,6 +28,7 @@ use words::{flags, mount_from, unquote, words};
 
 pub use names::ComponentNames;
 pub use reference::{familiar, repository};
+pub use warm::lines_before;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dockerfile {
@@ -54,8 +56,8 @@ struct Stage {
     name: Option<String>,
     args: Vec<ArgDecl>,
     refs: Vec<StageRef>,
-    /// RUN, COPY and ADD instructions.
-    steps: usize,
+    /// Where its RUN, COPY and ADD instructions start.
+    step_lines: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +120,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
             ("ARG", Some(stage)) => stage.args.extend(arg_decls(&ins.rest)),
             ("FROM", _) => stages.push(from(&ins)?),
             ("COPY" | "ADD", Some(stage)) => {
-                stage.steps += 1;
+                stage.step_lines.push(ins.line);
                 let (flags, _) = flags(words(&ins.rest));
                 for flag in flags.into_iter().filter(|f| f.name == "from") {
                     stage.refs.push(StageRef {
@@ -129,7 +131,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                 }
             }
             ("RUN", Some(stage)) => {
-                stage.steps += 1;
+                stage.step_lines.push(ins.line);
                 let (flags, _) = flags(words(&ins.rest));
                 for flag in flags.into_iter().filter(|f| f.name == "mount") {
                     if let Some(from) = mount_from(&flag.value) {
@@ -171,7 +173,7 @@ fn from(ins: &lines::Instruction) -> Result<Stage, ParseError> {
         name,
         args: Vec::new(),
         refs: Vec::new(),
-        steps: 0,
+        step_lines: Vec::new(),
     })
 }
 
@@ -196,6 +198,7 @@ fn arg_decls(rest: &str) -> Vec<ArgDecl> {
 type Resolution<'a> = (Vec<Resolved>, Vec<Vec<(Resolved, &'a StageRef)>>);
 
 /// Where a reference leads once substituted: a stage of this file, nothing, or an image.
+#[derive(Clone)]
 enum Resolved {
     Stage(usize),
     Scratch,
@@ -219,7 +222,9 @@ impl Dockerfile {
             .zip(&bases)
             .zip(needed)
             .filter(|(_, needed)| *needed)
-            .map(|((stage, base), _)| stage.steps + usize::from(matches!(base, Resolved::Image(_))))
+            .map(|((stage, base), _)| {
+                stage.step_lines.len() + usize::from(matches!(base, Resolved::Image(_)))
+            })
             .sum()
     }
 

@@ -93,6 +93,9 @@ pub enum CellStatus {
         attempt: u32,
         of: u32,
     },
+    /// Queued for a dependency it reads only late (`COPY --from`); meanwhile the steps before
+    /// that read run as a cache-only build, so its real build finds them done.
+    Warming,
     /// A transient failure; the next attempt starts after `delay`.
     Retrying {
         next: u32,
@@ -130,7 +133,7 @@ impl CellStatus {
     pub fn is_active(&self) -> bool {
         matches!(
             self,
-            CellStatus::Running { .. } | CellStatus::Retrying { .. }
+            CellStatus::Running { .. } | CellStatus::Warming | CellStatus::Retrying { .. }
         )
     }
 
@@ -157,6 +160,7 @@ impl CellStatus {
             CellStatus::Queued => "queued",
             CellStatus::Blocked { .. } => "blocked",
             CellStatus::Running { .. } => "running",
+            CellStatus::Warming => "warming",
             CellStatus::Retrying { .. } => "retrying",
             CellStatus::Green { .. } | CellStatus::UpToDate { .. } => "green",
             // A refusal read as a failure before it had a status of its own.
@@ -181,6 +185,7 @@ impl CellStatus {
             CellStatus::Blocked { .. } => Some(RecordedStatus::Blocked),
             CellStatus::NotSelected
             | CellStatus::Queued
+            | CellStatus::Warming
             | CellStatus::Running { .. }
             | CellStatus::Retrying { .. }
             | CellStatus::UpToDate { .. } => None,

@@ -250,3 +250,65 @@ fn an_unreadable_dockerfile_is_a_note_and_depends_on_still_counts() {
     assert!(notes[0].contains("heredoc <<EOF is never closed"));
     assert_eq!(dep_ids(&plan, "app@linux/amd64"), ["base@linux/amd64"]);
 }
+
+#[test]
+fn a_dependency_read_only_by_copy_from_gets_a_cache_warming_build() {
+    let matrix = HEAD.to_string()
+        + &component("base", "")
+        + &component("api", "depends_on = [\"base\"]")
+        + &component("worker", "depends_on = [\"base\", \"api\"]")
+        + &component("gateway", "depends_on = [\"api\"]");
+    let (_dir, plan) = plan(
+        &matrix,
+        &[
+            ("base", "FROM scratch\nCOPY . /\n"),
+            ("api", "FROM base\nRUN make\n"),
+            (
+                "worker",
+                "FROM base\nARG SPINS\nRUN spin\nCOPY --from=api /api.out /\nRUN more\n",
+            ),
+            // Nothing runs before the read: no warming.
+            ("gateway", "FROM base\nCOPY --from=api /a /a\nRUN x\n"),
+        ],
+    );
+    let worker = cell(&plan, "worker@linux/arm64");
+    let warm = worker.warm.as_ref().expect("worker warms");
+    assert_eq!(warm.cut, 4);
+    assert_eq!(
+        warm.late
+            .iter()
+            .map(|&d| plan.cells[d].id())
+            .collect::<Vec<_>>(),
+        ["api@linux/arm64"]
+    );
+    let argv = &warm.argv;
+    let has = |flag: &str| argv.iter().any(|a| a == flag);
+    for gone in ["--tag", "--push", "--load", "--metadata-file", "--cache-to"] {
+        assert!(!has(gone), "{gone} in {argv:?}");
+    }
+    let pairs: Vec<(&str, &str)> = argv
+        .windows(2)
+        .map(|w| (w[0].as_str(), w[1].as_str()))
+        .collect();
+    assert!(pairs.contains(&("--output", "type=cacheonly")));
+    assert!(pairs.contains(&("--file", warm.dockerfile.to_str().unwrap())));
+    let contexts: Vec<&str> = pairs
+        .iter()
+        .filter(|(f, _)| *f == "--build-context")
+        .map(|(_, v)| *v)
+        .collect();
+    assert_eq!(
+        contexts,
+        ["base=docker-image://localhost:5000/seed/base:v1-arm64"],
+        "api does not exist yet"
+    );
+    assert_eq!(argv.last(), worker.argv.last(), "the same context");
+    assert!(warm
+        .dockerfile
+        .ends_with(".archgrid/warm/worker-arm64.Dockerfile"));
+    assert!(cell(&plan, "gateway@linux/arm64").warm.is_none());
+    assert!(
+        cell(&plan, "api@linux/arm64").warm.is_none(),
+        "base is read by FROM"
+    );
+}

@@ -2,6 +2,7 @@
 
 mod deps;
 mod source;
+mod warm;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -22,6 +23,7 @@ pub const STATE_DIR: &str = ".archgrid";
 
 pub use deps::{read_dockerfiles, DepFinding, Edge, Found};
 pub use source::{public_url, Source};
+pub use warm::Warm;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
@@ -57,6 +59,9 @@ pub struct Cell {
     /// emulation. A column routed to a builder of its own is taken as native there.
     #[serde(skip)]
     pub emulated: bool,
+    /// The cache-warming build it can run while a dependency it reads only late still builds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warm: Option<Warm>,
 }
 
 impl Cell {
@@ -213,11 +218,17 @@ impl Plan {
                     chain: 0,
                     steps,
                     emulated,
+                    warm: None,
                 });
             }
         }
         for i in 0..cells.len() {
             cells[i].argv = build_argv(matrix, facts, &cells, i);
+        }
+        for i in 0..cells.len() {
+            if let Some(Ok(file)) = facts.dockerfiles.get(&cells[i].component) {
+                cells[i].warm = warm::plan_warm(matrix, file, &cells, i, &state_dir);
+            }
         }
         compute_chains(&mut cells);
         let order = start_order(&cells);

@@ -93,6 +93,7 @@ pub fn plan(components: &[Component], platforms: &[&str]) -> Plan {
                 chain: 0,
                 steps: 1,
                 emulated: false,
+                warm: None,
             });
         }
     }

@@ -184,7 +184,7 @@ fn why_not_green(status: &CellStatus) -> WhyNotGreen {
         // never built.
         CellStatus::Queued => WhyNotGreen::NotBuiltForTheseInputs,
         CellStatus::Blocked { .. } => WhyNotGreen::Blocked,
-        CellStatus::Running { .. } => WhyNotGreen::Running,
+        CellStatus::Running { .. } | CellStatus::Warming => WhyNotGreen::Running,
         CellStatus::Retrying { .. } => WhyNotGreen::Retrying,
         CellStatus::Green { .. } | CellStatus::UpToDate { .. } => WhyNotGreen::NoDigest,
         CellStatus::Failed { .. } => WhyNotGreen::Failed,

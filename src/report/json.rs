@@ -49,7 +49,8 @@ impl Status {
     pub fn of(status: &CellStatus) -> Status {
         match status {
             CellStatus::NotSelected => Status::NotSelected,
-            CellStatus::Queued => Status::Queued,
+            // Its real build has not started: a cache-only build runs ahead of it.
+            CellStatus::Queued | CellStatus::Warming => Status::Queued,
             CellStatus::Blocked { .. } => Status::Blocked,
             CellStatus::Running { .. } => Status::Running,
             CellStatus::Retrying { .. } => Status::Retrying,

@@ -264,7 +264,10 @@ fn case(run: &RunReport, cell: &Cell) -> Case {
             },
             log,
         ),
-        CellStatus::Queued | CellStatus::Running { .. } | CellStatus::Retrying { .. } => (
+        CellStatus::Queued
+        | CellStatus::Warming
+        | CellStatus::Running { .. }
+        | CellStatus::Retrying { .. } => (
             Verdict::Error {
                 message: format!("did not finish: still {} when the run ended", status.word()),
                 kind: "unfinished",

@@ -38,6 +38,7 @@ pub(crate) fn plan(dir: &Path) -> Plan {
                 chain: 0,
                 steps: 1,
                 emulated: false,
+                warm: None,
             });
         }
     }

@@ -5,6 +5,7 @@ mod history;
 mod load;
 mod outages;
 mod priority;
+mod warm;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -61,6 +62,7 @@ fn plan(components: &[(&str, &[&str])], platforms: &[&str]) -> Plan {
                 chain: 0,
                 steps: 1,
                 emulated: false,
+                warm: None,
             });
         }
     }

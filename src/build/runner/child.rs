@@ -27,6 +27,8 @@ use crate::plan::Cell;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunOpts {
     pub no_cache: bool,
+    /// Run the cell's cache-warming build ([`crate::plan::Warm`]) instead of the cell.
+    pub warm: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,18 +131,34 @@ impl BuildxRunner {
         events: mpsc::Sender<BuildEvent>,
         mut cancel: watch::Receiver<bool>,
     ) -> std::io::Result<AttemptOutcome> {
-        for dir in [cell.log_file.parent(), cell.metadata_file.parent()]
+        let warm = match (opts.warm, &cell.warm) {
+            (true, Some(warm)) => Some(warm),
+            (true, None) => {
+                return Err(std::io::Error::other("the cell has no cache-warming build"))
+            }
+            (false, _) => None,
+        };
+        let log_file = warm.map_or(&cell.log_file, |w| &w.log_file);
+        for dir in [log_file.parent(), cell.metadata_file.parent()]
             .into_iter()
             .flatten()
         {
             std::fs::create_dir_all(dir)?;
         }
-        let _ = std::fs::remove_file(&cell.metadata_file);
-        let mut log = LogFile::open(&cell.log_file, attempt)?;
-        let argv = if opts.no_cache {
-            crate::plan::without_cache(&cell.argv)
-        } else {
-            cell.argv.clone()
+        let mut log = LogFile::open(log_file, attempt)?;
+        let argv = match warm {
+            Some(warm) => {
+                write_warm_dockerfile(cell, warm)?;
+                warm.argv.clone()
+            }
+            None => {
+                let _ = std::fs::remove_file(&cell.metadata_file);
+                if opts.no_cache {
+                    crate::plan::without_cache(&cell.argv)
+                } else {
+                    cell.argv.clone()
+                }
+            }
         };
         // Secrets reach buildx by name, never in argv; masking the line anyway keeps a value
         // also given as a build argument out of the log.
@@ -229,7 +247,10 @@ impl BuildxRunner {
 
         if status.success() && !canceled {
             return Ok(AttemptOutcome::Green {
-                digest: read_digest(&cell.metadata_file),
+                digest: warm
+                    .is_none()
+                    .then(|| read_digest(&cell.metadata_file))
+                    .flatten(),
                 cached: all_cached(&summary),
             });
         }
@@ -265,6 +286,34 @@ impl BuildxRunner {
             let _ = events.send(ev).await;
         }
         Ok(())
+    }
+}
+
+/// The cell's Dockerfile as it is now, cut where the plan found the late read, with its own
+/// ignore file beside it: buildx looks for `<Dockerfile>.dockerignore` next to the file it is
+/// given, and the context must be the same as the real build's for the cache to match.
+fn write_warm_dockerfile(cell: &Cell, warm: &crate::plan::Warm) -> std::io::Result<()> {
+    let text = std::fs::read_to_string(&cell.dockerfile)?;
+    if let Some(dir) = warm.dockerfile.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(
+        &warm.dockerfile,
+        crate::dockerfile::lines_before(&text, warm.cut),
+    )?;
+    let own_ignore = |file: &Path| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".dockerignore");
+        PathBuf::from(name)
+    };
+    let (from, to) = (own_ignore(&cell.dockerfile), own_ignore(&warm.dockerfile));
+    match std::fs::copy(&from, &to) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::remove_file(&to) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+        Err(e) => Err(e),
     }
 }
 

@@ -126,6 +126,8 @@ pub fn spawn<R: Runner>(
 /// One attempt's end, as its task hands it back.
 struct Ended {
     cell: usize,
+    /// The cell's cache-warming build ended, not an attempt.
+    warm: bool,
     outcome: AttemptOutcome,
     /// The steps that ended, in the order they started.
     steps: Vec<StepTime>,
@@ -142,6 +144,8 @@ struct Slot {
     /// Attempts given back because an outage ended them; bounded, so a resource that answers
     /// its probe while every build on it still fails cannot loop.
     given_back: u32,
+    /// Its cache-warming build has run (or is running) in this run.
+    warmed: bool,
 }
 
 struct Scheduler<R: Runner> {
@@ -183,11 +187,13 @@ impl<R: Runner> Scheduler<R> {
                 attempts: 0,
                 opts: RunOpts {
                     no_cache: settings.no_cache,
+                    warm: false,
                 },
                 retry_at: None,
                 cancel: None,
                 started: None,
                 given_back: 0,
+                warmed: false,
             })
             .collect();
         let order = priorities(&plan, history.as_deref());
@@ -322,21 +328,37 @@ impl<R: Runner> Scheduler<R> {
                 .all(|&d| self.slots[d].status.is_green())
     }
 
-    fn running_on(&self, platform: &Platform) -> usize {
-        self.slots
-            .iter()
-            .zip(&self.plan.cells)
-            .filter(|(s, c)| {
-                matches!(s.status, CellStatus::Running { .. }) && &c.platform == platform
-            })
-            .count()
+    /// Whether the cell can run its cache-warming build now: queued, with every dependency
+    /// green but one it reads only late, which still builds. A run without the cache has
+    /// nothing to warm.
+    fn can_warm(&self, i: usize) -> bool {
+        let slot = &self.slots[i];
+        let Some(warm) = &self.plan.cells[i].warm else {
+            return false;
+        };
+        matches!(slot.status, CellStatus::Queued)
+            && !slot.warmed
+            && !slot.opts.no_cache
+            && !self.settings.no_cache
+            && self.plan.cells[i]
+                .deps
+                .iter()
+                .all(|d| warm.late.contains(d) || self.slots[*d].status.is_green())
+            && warm.late.iter().any(|&d| !self.slots[d].status.is_green())
     }
 
+    fn running_on(&self, platform: &Platform) -> usize {
+        self.running_where(|c| &c.platform == platform)
+    }
+
+    /// Cells with a build process of either kind, which the limits count.
     fn running_where(&self, keep: impl Fn(&crate::plan::Cell) -> bool) -> usize {
         self.slots
             .iter()
             .zip(&self.plan.cells)
-            .filter(|(s, c)| matches!(s.status, CellStatus::Running { .. }) && keep(c))
+            .filter(|(s, c)| {
+                matches!(s.status, CellStatus::Running { .. } | CellStatus::Warming) && keep(c)
+            })
             .count()
     }
 
@@ -347,7 +369,14 @@ impl<R: Runner> Scheduler<R> {
             .retain(|&at| now.duration_since(at) < limit::SETTLE);
         let mut pass = limit::Pass::default();
         for i in self.order.clone() {
-            if !self.ready(i) || self.waits_for_outage(i) {
+            let warm = if self.ready(i) {
+                false
+            } else if self.can_warm(i) {
+                true
+            } else {
+                continue;
+            };
+            if self.waits_for_outage(i) {
                 continue;
             }
             let platform = self.plan.cells[i].platform.clone();
@@ -372,7 +401,11 @@ impl<R: Runner> Scheduler<R> {
                     if !routed {
                         self.recent_starts.push(Instant::now());
                     }
-                    self.start(i).await;
+                    if warm {
+                        self.start_warm(i).await;
+                    } else {
+                        self.start(i).await;
+                    }
                 }
                 limit::Room::Full if matches!(self.settings.concurrency, Limit::Fixed(_)) => return,
                 limit::Room::Full => {}
@@ -392,7 +425,31 @@ impl<R: Runner> Scheduler<R> {
         slot.started = Some((Instant::now(), SystemTime::now()));
         self.set_status(i, CellStatus::Running { attempt, of })
             .await;
+        self.spawn_build(i, attempt, opts, cancel_rx);
+    }
 
+    /// Starts the cache-warming build of a cell whose late dependencies still build. Its
+    /// output reaches the front ends like an attempt's; its end changes nothing but the status.
+    async fn start_warm(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        slot.warmed = true;
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        slot.cancel = Some(cancel_tx);
+        self.set_status(i, CellStatus::Warming).await;
+        let opts = RunOpts {
+            no_cache: false,
+            warm: true,
+        };
+        self.spawn_build(i, 1, opts, cancel_rx);
+    }
+
+    fn spawn_build(
+        &mut self,
+        i: usize,
+        attempt: u32,
+        opts: RunOpts,
+        cancel_rx: watch::Receiver<bool>,
+    ) {
         let cell = Arc::new(self.plan.cells[i].clone());
         let runner = self.runner.clone();
         let events = self.events.clone();
@@ -417,6 +474,7 @@ impl<R: Runner> Scheduler<R> {
             );
             Ended {
                 cell: i,
+                warm: opts.warm,
                 outcome,
                 steps: steps.into_ended(),
             }
@@ -424,10 +482,14 @@ impl<R: Runner> Scheduler<R> {
     }
 
     async fn finished(&mut self, ended: Ended) {
+        if ended.warm {
+            return self.warm_ended(ended).await;
+        }
         let Ended {
             cell: i,
             outcome,
             steps,
+            ..
         } = ended;
         let (t0, wall) = self.slots[i]
             .started
@@ -536,12 +598,33 @@ impl<R: Runner> Scheduler<R> {
         self.set_status(i, status).await;
     }
 
+    /// A warming build ended: its cache is there or not, and the cell goes on waiting for its
+    /// late dependencies unless it was canceled or blocked meanwhile.
+    async fn warm_ended(&mut self, ended: Ended) {
+        let i = ended.cell;
+        self.slots[i].cancel = None;
+        if let AttemptOutcome::Failed { text, .. } = &ended.outcome {
+            // The real build runs in full and reports whatever this was.
+            tracing::info!(
+                "{}: the cache-warming build failed: {}",
+                self.plan.cells[i].id(),
+                summarize(text).cause
+            );
+        }
+        if matches!(self.slots[i].status, CellStatus::Warming) {
+            self.set_status(i, CellStatus::Queued).await;
+        }
+    }
+
     /// Queued cells whose dependency ended without an image can never start.
     async fn block_dependents_of_unsuccessful(&mut self) {
         loop {
             let mut changed = false;
             for i in 0..self.slots.len() {
-                if !matches!(self.slots[i].status, CellStatus::Queued) {
+                if !matches!(
+                    self.slots[i].status,
+                    CellStatus::Queued | CellStatus::Warming
+                ) {
                     continue;
                 }
                 let by = self.plan.cells[i].deps.iter().copied().find(|&d| {
@@ -549,6 +632,9 @@ impl<R: Runner> Scheduler<R> {
                         || matches!(self.slots[d].status, CellStatus::NotSelected)
                 });
                 if let Some(by) = by {
+                    if let Some(tx) = self.slots[i].cancel.take() {
+                        let _ = tx.send(true);
+                    }
                     self.set_status(i, CellStatus::Blocked { by }).await;
                     changed = true;
                 }
@@ -562,7 +648,13 @@ impl<R: Runner> Scheduler<R> {
     async fn command(&mut self, cmd: Command) {
         match cmd {
             Command::Retry(i) => self.requeue(i, RunOpts::default()).await,
-            Command::Rebuild { cell, no_cache } => self.requeue(cell, RunOpts { no_cache }).await,
+            Command::Rebuild { cell, no_cache } => {
+                let opts = RunOpts {
+                    no_cache,
+                    warm: false,
+                };
+                self.requeue(cell, opts).await
+            }
             Command::RetryFailed => {
                 for i in 0..self.slots.len() {
                     if self.slots[i].status.is_failed() {
@@ -588,7 +680,7 @@ impl<R: Runner> Scheduler<R> {
         }
         let slot = &mut self.slots[i];
         match slot.status {
-            CellStatus::Running { .. } => return,
+            CellStatus::Running { .. } | CellStatus::Warming => return,
             CellStatus::Retrying { .. } => {
                 // Waiting out a backoff: the user asked for it now.
                 slot.retry_at = None;
@@ -622,7 +714,7 @@ impl<R: Runner> Scheduler<R> {
             return;
         };
         match slot.status {
-            CellStatus::Running { .. } => {
+            CellStatus::Running { .. } | CellStatus::Warming => {
                 if let Some(tx) = &slot.cancel {
                     let _ = tx.send(true);
                 }

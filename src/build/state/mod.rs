@@ -350,6 +350,7 @@ mod tests {
             chain: 0,
             steps: 1,
             emulated: false,
+            warm: None,
         }
     }
 

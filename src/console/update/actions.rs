@@ -223,7 +223,7 @@ fn retry(app: &mut App, no_cache: bool) -> Vec<Effect> {
             );
             Vec::new()
         }
-        CellStatus::Queued if !no_cache => {
+        CellStatus::Queued | CellStatus::Warming if !no_cache => {
             app.say(Level::Info, format!("{id} is already queued"));
             Vec::new()
         }

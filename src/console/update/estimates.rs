@@ -37,7 +37,7 @@ pub fn refresh(app: &mut App) {
                     view.estimate = Some(estimate);
                     Pending::Running(left)
                 }
-                CellStatus::Queued | CellStatus::Retrying { .. } => {
+                CellStatus::Queued | CellStatus::Warming | CellStatus::Retrying { .. } => {
                     view.estimate = None;
                     Pending::Queued(eta::expected(h, &plan, i).map(|(d, _)| d))
                 }

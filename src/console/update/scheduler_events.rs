@@ -75,6 +75,11 @@ fn set_status(app: &mut App, cell: usize, status: CellStatus) -> Vec<Effect> {
             view.log
                 .push(LineKind::Attempt, format!("━━ attempt {attempt}/{of} ━━"));
         }
+        CellStatus::Warming => {
+            view.start_attempt(now);
+            view.log
+                .push(LineKind::Attempt, "━━ warming the cache ━━".to_string());
+        }
         CellStatus::Retrying { delay, .. } => view.retry_at = Some(now + *delay),
         _ => {}
     }

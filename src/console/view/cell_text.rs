@@ -34,6 +34,7 @@ pub fn status_style(status: &CellStatus) -> Style {
         CellStatus::Queued => s.fg(Color::Gray),
         CellStatus::Blocked { .. } => s.fg(Color::DarkGray).add_modifier(Modifier::ITALIC),
         CellStatus::Running { .. } => s.fg(Color::Cyan),
+        CellStatus::Warming => s.fg(Color::Blue),
         CellStatus::Retrying { .. } => s.fg(Color::Yellow),
         CellStatus::Green { .. } => s.fg(Color::Green).add_modifier(Modifier::BOLD),
         CellStatus::UpToDate { .. } => s.fg(Color::Green),
@@ -78,6 +79,27 @@ pub fn describe(app: &App, cell: usize) -> CellText {
                 dep.id()
             };
             text("⊘", "blocked".into(), None, Some(format!("by {name}")))
+        }
+        CellStatus::Warming => {
+            let steps = &view.steps;
+            let progress = if steps.total == 0 {
+                String::new()
+            } else {
+                format!(" {}/{}", (steps.done + 1).min(steps.total), steps.total)
+            };
+            let late: Vec<&str> = app.plan.cells[cell]
+                .warm
+                .iter()
+                .flat_map(|w| &w.late)
+                .filter(|&&d| !app.cells[d].status.is_green())
+                .map(|&d| app.plan.cells[d].component.as_str())
+                .collect();
+            text(
+                "◌",
+                format!("warming{progress}"),
+                Some("warming".into()),
+                Some(format!("cache only, until {} is built", late.join(", "))),
+            )
         }
         CellStatus::Running { attempt, of } => {
             let elapsed = format_duration(app.now.saturating_sub(view.started.unwrap_or(app.now)));

@@ -141,11 +141,18 @@ fn enabled(app: &App, action: Action) -> bool {
         Action::Retry => status.is_some_and(|s| {
             !matches!(
                 s,
-                CellStatus::Running { .. } | CellStatus::Queued | CellStatus::NotSelected
+                CellStatus::Running { .. }
+                    | CellStatus::Warming
+                    | CellStatus::Queued
+                    | CellStatus::NotSelected
             )
         }),
-        Action::RebuildNoCache => status
-            .is_some_and(|s| !matches!(s, CellStatus::Running { .. } | CellStatus::NotSelected)),
+        Action::RebuildNoCache => status.is_some_and(|s| {
+            !matches!(
+                s,
+                CellStatus::Running { .. } | CellStatus::Warming | CellStatus::NotSelected
+            )
+        }),
         Action::Cancel => status.is_some_and(CellStatus::is_active),
         Action::RetryFailed => app.cells.iter().any(|c| c.status.is_failed()),
         Action::FailurePrev | Action::FailureNext | Action::JumpToCell => !app.failures.is_empty(),

@@ -3,6 +3,7 @@
 mod constructs;
 mod expansion;
 mod real;
+mod warm;
 
 use std::collections::BTreeMap;
 
