@@ -16,6 +16,8 @@ use tokio::sync::{mpsc, watch};
 #[derive(Clone)]
 pub enum Script {
     Green,
+    /// Green, after this long instead of the fake's usual time.
+    GreenAfter(Duration),
     /// Green, every step from the cache.
     CacheHit,
     Fail(&'static str),
@@ -180,10 +182,14 @@ impl Runner for Fake {
                     AttemptOutcome::Canceled
                 }
                 other => {
+                    let work = match other {
+                        Script::GreenAfter(took) => took,
+                        _ => work,
+                    };
                     tokio::select! {
                         _ = tokio::time::sleep(work) => match other {
                             Script::Green if pushes && registry_down => failed(REGISTRY_DOWN),
-                            Script::Green => AttemptOutcome::Green { digest: Some(format!("sha256:{id}")), cached: false },
+                            Script::Green | Script::GreenAfter(_) => AttemptOutcome::Green { digest: Some(format!("sha256:{id}")), cached: false },
                             Script::CacheHit => AttemptOutcome::Green { digest: Some(format!("sha256:{id}")), cached: true },
                             Script::Fail(text) => failed(text),
                             Script::Hang => unreachable!(),

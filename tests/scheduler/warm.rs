@@ -50,7 +50,11 @@ fn word(s: &CellStatus) -> &'static str {
 async fn the_early_steps_warm_while_the_late_dependency_builds() {
     let p = copy_from_plan();
     let (api, worker) = (idx(&p, "api@linux/arm64"), idx(&p, "worker@linux/arm64"));
-    let fake = Fake::new(Duration::from_secs(10));
+    // api takes 30 s, the warming build 10 s.
+    let fake = Fake::new(Duration::from_secs(10)).script(
+        "api@linux/arm64",
+        vec![Script::GreenAfter(Duration::from_secs(30))],
+    );
     let log = fake.log.clone();
     let run = run_until_settled(p, fake, settings(2, 1), |_, _| {}).await;
     let l = log.lock().unwrap();
@@ -72,25 +76,54 @@ async fn the_early_steps_warm_while_the_late_dependency_builds() {
         l.max_running, 2,
         "the warming build counts against the limit"
     );
-    // The warming build ran beside api: it started before api ended.
-    let api_green = run
-        .events
-        .iter()
-        .position(
-            |e| matches!(e, Event::Status { cell, status } if *cell == api && status.is_green()),
-        )
-        .unwrap();
-    let warming = run
-        .events
-        .iter()
-        .position(
-            |e| matches!(e, Event::Status { cell, status: CellStatus::Warming } if *cell == worker),
-        )
-        .unwrap();
-    assert!(warming < api_green);
+    let at = |cell: usize, want: fn(&CellStatus) -> bool| {
+        run.events
+            .iter()
+            .position(
+                |e| matches!(e, Event::Status { cell: c, status } if *c == cell && want(status)),
+            )
+            .unwrap()
+    };
+    assert!(at(worker, |s| matches!(s, CellStatus::Warming)) < at(api, CellStatus::is_green));
     let words: Vec<&str> = statuses_of(&run.events, worker).iter().map(word).collect();
     assert_eq!(words, ["queued", "warming", "queued", "running", "green"]);
     assert!(run.statuses[worker].is_green());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_attempt_starts_as_soon_as_the_late_dependency_is_green_even_while_warming() {
+    let p = copy_from_plan();
+    let worker = idx(&p, "worker@linux/arm64");
+    // api takes 4 s, the warming build 10 s: the attempt joins the warming build's steps.
+    let fake = Fake::new(Duration::from_secs(10)).script(
+        "api@linux/arm64",
+        vec![Script::GreenAfter(Duration::from_secs(4))],
+    );
+    let log = fake.log.clone();
+    let run = run_until_settled(p, fake, settings(2, 1), |_, _| {}).await;
+    let words: Vec<&str> = statuses_of(&run.events, worker).iter().map(word).collect();
+    assert_eq!(words, ["queued", "warming", "running", "green"]);
+    let l = log.lock().unwrap();
+    assert_eq!(
+        l.finished,
+        [
+            "base@linux/arm64",
+            "api@linux/arm64",
+            "worker@linux/arm64",
+            "worker@linux/arm64"
+        ],
+        "the warming build ended while the attempt ran, and changed nothing"
+    );
+    // Once the attempt runs, the front ends see its output only.
+    let hello = run
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Build { cell, .. } if *cell == worker))
+        .count();
+    assert_eq!(
+        hello, 2,
+        "one line from the warming build, one from the attempt"
+    );
 }
 
 #[tokio::test(start_paused = true)]

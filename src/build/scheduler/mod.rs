@@ -2,6 +2,7 @@
 //! transient failures with backoff, takes commands and emits events. Both front ends drive it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -146,6 +147,19 @@ struct Slot {
     given_back: u32,
     /// Its cache-warming build has run (or is running) in this run.
     warmed: bool,
+    /// Its cache-warming build, while that runs.
+    warm: Option<WarmRun>,
+}
+
+/// A running cache-warming build. The cell's attempt may start before it ends: BuildKit then
+/// runs their shared steps once, for both. Starting the attempt only after it ended would
+/// not do: an attempt that starts within moments of the warming build's end was seen to run
+/// those steps again on the lab's engine (same step digests, no cache hit).
+struct WarmRun {
+    cancel: watch::Sender<bool>,
+    /// Set once the attempt started: from then on the front ends see the attempt's output
+    /// only, not the same steps twice.
+    quiet: Arc<AtomicBool>,
 }
 
 struct Scheduler<R: Runner> {
@@ -194,6 +208,7 @@ impl<R: Runner> Scheduler<R> {
                 started: None,
                 given_back: 0,
                 warmed: false,
+                warm: None,
             })
             .collect();
         let order = priorities(&plan, history.as_deref());
@@ -321,11 +336,13 @@ impl<R: Runner> Scheduler<R> {
     }
 
     fn ready(&self, i: usize) -> bool {
-        matches!(self.slots[i].status, CellStatus::Queued)
-            && self.plan.cells[i]
-                .deps
-                .iter()
-                .all(|&d| self.slots[d].status.is_green())
+        matches!(
+            self.slots[i].status,
+            CellStatus::Queued | CellStatus::Warming
+        ) && self.plan.cells[i]
+            .deps
+            .iter()
+            .all(|&d| self.slots[d].status.is_green())
     }
 
     /// Whether the cell can run its cache-warming build now: queued, with every dependency
@@ -345,6 +362,15 @@ impl<R: Runner> Scheduler<R> {
                 .iter()
                 .all(|d| warm.late.contains(d) || self.slots[*d].status.is_green())
             && warm.late.iter().any(|&d| !self.slots[d].status.is_green())
+    }
+
+    /// Warming builds still running for a cell whose attempt has started: the cell is counted
+    /// once, as its attempt.
+    fn warms_outlived(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|s| s.warm.is_some() && !matches!(s.status, CellStatus::Warming))
+            .count()
     }
 
     fn running_on(&self, platform: &Platform) -> usize {
@@ -387,7 +413,7 @@ impl<R: Runner> Scheduler<R> {
             }
             let routed = self.settings.routed.contains(&platform);
             let room = match &self.settings.concurrency {
-                Limit::Fixed(n) => limit::fixed(self.running.len(), *n),
+                Limit::Fixed(n) => limit::fixed(self.running.len() - self.warms_outlived(), *n),
                 Limit::Auto { cap, .. } if routed => {
                     limit::fixed(self.running_where(|c| c.platform == platform), *cap)
                 }
@@ -423,24 +449,31 @@ impl<R: Runner> Scheduler<R> {
         let (cancel_tx, cancel_rx) = watch::channel(false);
         slot.cancel = Some(cancel_tx);
         slot.started = Some((Instant::now(), SystemTime::now()));
+        if let Some(warm) = &self.slots[i].warm {
+            warm.quiet.store(true, Ordering::Relaxed);
+        }
         self.set_status(i, CellStatus::Running { attempt, of })
             .await;
-        self.spawn_build(i, attempt, opts, cancel_rx);
+        self.spawn_build(i, attempt, opts, cancel_rx, Arc::default());
     }
 
     /// Starts the cache-warming build of a cell whose late dependencies still build. Its
     /// output reaches the front ends like an attempt's; its end changes nothing but the status.
     async fn start_warm(&mut self, i: usize) {
+        let (cancel, cancel_rx) = watch::channel(false);
+        let quiet = Arc::new(AtomicBool::new(false));
         let slot = &mut self.slots[i];
         slot.warmed = true;
-        let (cancel_tx, cancel_rx) = watch::channel(false);
-        slot.cancel = Some(cancel_tx);
+        slot.warm = Some(WarmRun {
+            cancel,
+            quiet: quiet.clone(),
+        });
         self.set_status(i, CellStatus::Warming).await;
         let opts = RunOpts {
             no_cache: false,
             warm: true,
         };
-        self.spawn_build(i, 1, opts, cancel_rx);
+        self.spawn_build(i, 1, opts, cancel_rx, quiet);
     }
 
     fn spawn_build(
@@ -449,6 +482,7 @@ impl<R: Runner> Scheduler<R> {
         attempt: u32,
         opts: RunOpts,
         cancel_rx: watch::Receiver<bool>,
+        quiet: Arc<AtomicBool>,
     ) {
         let cell = Arc::new(self.plan.cells[i].clone());
         let runner = self.runner.clone();
@@ -459,6 +493,9 @@ impl<R: Runner> Scheduler<R> {
                 // Step times are taken as they pass, for the history of a green attempt.
                 let mut steps = AttemptSteps::default();
                 while let Some(event) = build_rx.recv().await {
+                    if quiet.load(Ordering::Relaxed) {
+                        continue;
+                    }
                     steps.see(&event);
                     if events.send(Event::Build { cell: i, event }).await.is_err() {
                         break;
@@ -602,7 +639,7 @@ impl<R: Runner> Scheduler<R> {
     /// late dependencies unless it was canceled or blocked meanwhile.
     async fn warm_ended(&mut self, ended: Ended) {
         let i = ended.cell;
-        self.slots[i].cancel = None;
+        self.slots[i].warm = None;
         if let AttemptOutcome::Failed { text, .. } = &ended.outcome {
             // The real build runs in full and reports whatever this was.
             tracing::info!(
@@ -632,8 +669,8 @@ impl<R: Runner> Scheduler<R> {
                         || matches!(self.slots[d].status, CellStatus::NotSelected)
                 });
                 if let Some(by) = by {
-                    if let Some(tx) = self.slots[i].cancel.take() {
-                        let _ = tx.send(true);
+                    if let Some(warm) = &self.slots[i].warm {
+                        let _ = warm.cancel.send(true);
                     }
                     self.set_status(i, CellStatus::Blocked { by }).await;
                     changed = true;
@@ -715,7 +752,8 @@ impl<R: Runner> Scheduler<R> {
         };
         match slot.status {
             CellStatus::Running { .. } | CellStatus::Warming => {
-                if let Some(tx) = &slot.cancel {
+                let warm = slot.warm.as_ref().map(|w| &w.cancel);
+                for tx in [slot.cancel.as_ref(), warm].into_iter().flatten() {
                     let _ = tx.send(true);
                 }
                 self.set_status(i, CellStatus::Canceled).await;
