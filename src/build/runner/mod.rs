@@ -7,6 +7,7 @@ pub mod failure_facts;
 pub mod masking;
 pub mod progress;
 pub mod rawjson;
+pub mod stderr_events;
 
 pub use child::{AttemptOutcome, BuildxRunner, RunOpts, Runner};
 pub use classify::Classification;
