@@ -126,18 +126,24 @@ impl ProgressTracker {
                 events.push(BuildEvent::Steps(self.summary.clone()));
             }
         }
-        let mut decoded = std::mem::take(&mut self.decoded);
         for log in &s.logs {
-            decode_base64_into(&log.data, &mut decoded);
-            self.push_output(&log.vertex, log.stream, &decoded, events);
+            self.output(&log.vertex, log.stream, &log.data, events);
         }
-        self.decoded = decoded;
         for w in &s.warnings {
             let short = decode_base64(&w.short);
             events.push(BuildEvent::Warning(
                 String::from_utf8_lossy(&short).trim_end().to_string(),
             ));
         }
+    }
+
+    /// One `logs` entry: what [`ProgressTracker::apply`] does for each, for an entry the
+    /// decoder read in place.
+    pub fn output(&mut self, vertex: &str, stream: i32, data: &str, events: &mut Vec<BuildEvent>) {
+        let mut decoded = std::mem::take(&mut self.decoded);
+        decode_base64_into(data, &mut decoded);
+        self.push_output(vertex, stream, &decoded, events);
+        self.decoded = decoded;
     }
 
     /// Output lines still waiting for their newline when the stream ended.

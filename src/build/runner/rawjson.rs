@@ -71,6 +71,42 @@ pub struct VertexWarning {
     pub detail: Vec<String>,
 }
 
+/// One object of the stream, as [`RawJsonDecoder::push_each`] hands it on.
+#[derive(Debug, PartialEq)]
+pub enum Object<'a> {
+    /// An object of output only (`logs`) in the plain form a flood of output comes in, read
+    /// where it lies in the stream rather than copied out into a [`SolveStatus`].
+    Output(&'a [Output<'a>]),
+    Status(SolveStatus),
+}
+
+/// One `logs` entry, borrowed from the stream; [`VertexLog`] owns the same fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Output<'a> {
+    pub vertex: &'a str,
+    pub stream: i32,
+    pub data: &'a str,
+}
+
+impl Object<'_> {
+    pub fn into_status(self) -> SolveStatus {
+        match self {
+            Object::Output(entries) => SolveStatus {
+                logs: entries
+                    .iter()
+                    .map(|e| VertexLog {
+                        vertex: e.vertex.to_string(),
+                        stream: e.stream,
+                        data: e.data.to_string(),
+                    })
+                    .collect(),
+                ..SolveStatus::default()
+            },
+            Object::Status(status) => status,
+        }
+    }
+}
+
 /// Past this, an object that still has not closed is taken for garbage rather than progress:
 /// real SolveStatus objects are a few KiB, even with a warning's embedded Dockerfile.
 const MAX_PENDING_OBJECT: usize = 16 * 1024 * 1024;
@@ -94,6 +130,8 @@ pub struct RawJsonDecoder {
 
 #[derive(Debug, PartialEq)]
 enum Step {
+    /// An object of output whose entries [`next_value`] put in the vector it was given.
+    Output(usize),
     Value(SolveStatus, usize),
     /// Well-formed JSON that is not a SolveStatus (a field changed type in some future
     /// buildx): dropping that one object beats losing every later one to the trailer.
@@ -111,15 +149,16 @@ impl RawJsonDecoder {
     /// the next push.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<SolveStatus> {
         let mut out = Vec::new();
-        self.push_each(bytes, |status| out.push(status));
+        self.push_each(bytes, |object| out.push(object.into_status()));
         out
     }
 
-    /// [`RawJsonDecoder::push`], handing each object to `f` as soon as it is decoded. Under a
-    /// flood of output, where one read holds dozens of objects, using each before the next
-    /// is made lets the allocator reuse its memory at once; collecting them first showed up
-    /// as glibc sorting and consolidating its free lists.
-    pub fn push_each(&mut self, bytes: &[u8], f: impl FnMut(SolveStatus)) {
+    /// [`RawJsonDecoder::push`], handing each object to `f` as soon as it is decoded, output
+    /// without copying it out of the stream. Under a flood of output, where one read holds
+    /// dozens of objects each with one line, the copies and the collecting were what a
+    /// profile showed most of after the parsing itself (glibc sorting and consolidating its
+    /// free lists, from objects allocated all at once and freed all at once).
+    pub fn push_each(&mut self, bytes: &[u8], f: impl FnMut(Object<'_>)) {
         if let Some(trailer) = &mut self.trailer {
             append_trailer(trailer, bytes);
             return;
@@ -138,7 +177,7 @@ impl RawJsonDecoder {
     pub fn finish(mut self) -> (Vec<SolveStatus>, String) {
         let mut objects = Vec::new();
         if self.trailer.is_none() {
-            self.decode(|status| objects.push(status));
+            self.decode(|object| objects.push(object.into_status()));
         }
         let mut trailer = self.trailer.unwrap_or_default();
         keep_tail(&mut trailer);
@@ -151,39 +190,46 @@ impl RawJsonDecoder {
         self.skipped
     }
 
-    fn decode(&mut self, mut f: impl FnMut(SolveStatus)) {
+    fn decode(&mut self, mut f: impl FnMut(Object<'_>)) {
         let mut pos = 0;
         self.waiting_for_close = false;
+        let buf = &self.buf;
+        let mut entries = Vec::new();
         loop {
-            pos += self.buf[pos..]
+            pos += buf[pos..]
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
-            if pos == self.buf.len() {
+            if pos == buf.len() {
                 break;
             }
-            match next_value(&self.buf[pos..]) {
+            match next_value(&buf[pos..], &mut entries) {
+                Step::Output(used) => {
+                    f(Object::Output(&entries));
+                    pos += used;
+                }
                 Step::Value(status, used) => {
-                    f(status);
+                    f(Object::Status(status));
                     pos += used;
                 }
                 Step::Skip(used) => {
                     self.skipped += 1;
                     pos += used;
                 }
-                Step::Incomplete if self.buf.len() - pos <= MAX_PENDING_OBJECT => {
+                Step::Incomplete if buf.len() - pos <= MAX_PENDING_OBJECT => {
                     self.waiting_for_close = true;
                     break;
                 }
                 Step::Incomplete | Step::Text => {
                     let mut trailer = Vec::new();
-                    append_trailer(&mut trailer, &self.buf[pos..]);
+                    append_trailer(&mut trailer, &buf[pos..]);
                     self.trailer = Some(trailer);
-                    pos = self.buf.len();
+                    pos = buf.len();
                     break;
                 }
             }
         }
+        drop(entries);
         self.buf.drain(..pos);
         if self.trailer.is_some() {
             self.buf = Vec::new();
@@ -192,14 +238,14 @@ impl RawJsonDecoder {
 }
 
 /// Decodes the value at the start of `bytes`, which starts with a non-whitespace byte.
-fn next_value(bytes: &[u8]) -> Step {
+fn next_value<'a>(bytes: &'a [u8], entries: &mut Vec<Output<'a>>) -> Step {
     // BuildKit only ever sends objects. Anything else is the start of the plain-text trailer,
     // even where it could begin some other JSON value: `1 warning found`, `[+] Building`.
     if bytes[0] != b'{' {
         return Step::Text;
     }
-    if let Some((status, used)) = output_only(bytes) {
-        return Step::Value(status, used);
+    if let Some(used) = output_only(bytes, entries) {
+        return Step::Output(used);
     }
     serde_value(bytes)
 }
@@ -226,8 +272,10 @@ fn serde_value(bytes: &[u8]) -> Step {
 /// serde_json: this was most of the time a build spends on its progress stream. Only a plain
 /// form is taken (known keys, each once; strings of printable ASCII without escapes; a small
 /// non-negative stream number); for anything else this returns `None` and serde_json decodes
-/// it, so the result is always what serde_json would give.
-fn output_only(bytes: &[u8]) -> Option<(SolveStatus, usize)> {
+/// it, so the result is always what serde_json would give. The entries go to `entries`, and
+/// the length of the object is returned.
+fn output_only<'a>(bytes: &'a [u8], entries: &mut Vec<Output<'a>>) -> Option<usize> {
+    entries.clear();
     let mut p = Plain { bytes, at: 0 };
     p.byte(b'{')?;
     if p.string()? != b"logs" {
@@ -235,12 +283,11 @@ fn output_only(bytes: &[u8]) -> Option<(SolveStatus, usize)> {
     }
     p.byte(b':')?;
     p.byte(b'[')?;
-    let mut logs = Vec::new();
     if p.peek()? == b']' {
         p.at += 1;
     } else {
         loop {
-            logs.push(p.log()?);
+            entries.push(p.log()?);
             match p.next()? {
                 b',' => continue,
                 b']' => break,
@@ -249,11 +296,7 @@ fn output_only(bytes: &[u8]) -> Option<(SolveStatus, usize)> {
         }
     }
     p.byte(b'}')?;
-    let status = SolveStatus {
-        logs,
-        ..SolveStatus::default()
-    };
-    Some((status, p.at))
+    Some(p.at)
 }
 
 /// A cursor for [`output_only`]. Each method skips JSON whitespace before what it reads.
@@ -280,7 +323,7 @@ impl<'a> Plain<'a> {
         (self.next()? == want).then_some(())
     }
 
-    /// The bytes of a string that needs no unescaping and is valid UTF-8.
+    /// The bytes of a string that needs no unescaping: printable ASCII.
     fn string(&mut self) -> Option<&'a [u8]> {
         self.byte(b'"')?;
         let rest = &self.bytes[self.at..];
@@ -301,6 +344,12 @@ impl<'a> Plain<'a> {
         Some(&rest[..len])
     }
 
+    /// [`Plain::string`] as a `str`; only values kept are turned into one.
+    fn str(&mut self) -> Option<&'a str> {
+        // Printable ASCII, so this cannot fail.
+        std::str::from_utf8(self.string()?).ok()
+    }
+
     /// Nine digits at most, without a leading zero, sign, fraction or exponent: always an
     /// i32, read as serde_json reads it.
     fn stream(&mut self) -> Option<i32> {
@@ -318,16 +367,16 @@ impl<'a> Plain<'a> {
         Some(digits.fold(0, |n, d| n * 10 + d))
     }
 
-    fn log(&mut self) -> Option<VertexLog> {
+    fn log(&mut self) -> Option<Output<'a>> {
         self.byte(b'{')?;
         let (mut vertex, mut stream, mut data, mut timestamp) = (None, None, None, None);
         loop {
             let key = self.string()?;
             self.byte(b':')?;
             match key {
-                b"vertex" if vertex.is_none() => vertex = Some(self.string()?),
+                b"vertex" if vertex.is_none() => vertex = Some(self.str()?),
                 b"stream" if stream.is_none() => stream = Some(self.stream()?),
-                b"data" if data.is_none() => data = Some(self.string()?),
+                b"data" if data.is_none() => data = Some(self.str()?),
                 b"timestamp" if timestamp.is_none() => timestamp = Some(self.string()?),
                 _ => return None,
             }
@@ -337,10 +386,10 @@ impl<'a> Plain<'a> {
                 _ => return None,
             }
         }
-        Some(VertexLog {
-            vertex: String::from_utf8(vertex?.to_vec()).ok()?,
+        Some(Output {
+            vertex: vertex?,
             stream: stream?,
-            data: String::from_utf8(data?.to_vec()).ok()?,
+            data: data?,
         })
     }
 }
@@ -653,16 +702,26 @@ mod tests {
         objects
     }
 
+    /// [`next_value`] with the output it reads in place made a [`SolveStatus`].
+    fn owned_value(bytes: &[u8]) -> Step {
+        let mut entries = Vec::new();
+        match next_value(bytes, &mut entries) {
+            Step::Output(used) => Step::Value(Object::Output(&entries).into_status(), used),
+            step => step,
+        }
+    }
+
     #[test]
     fn the_plain_reader_agrees_with_serde_json() {
         let mut plain = 0;
         for object in log_objects() {
+            let mut entries = Vec::new();
             // Whole, followed by more, and cut off at every byte.
             let mut followed = object.clone();
             followed.extend_from_slice(b"\n{}");
             for bytes in [&object[..], &followed[..]] {
                 assert_eq!(
-                    next_value(bytes),
+                    owned_value(bytes),
                     serde_value(bytes),
                     "{}",
                     String::from_utf8_lossy(bytes)
@@ -670,10 +729,10 @@ mod tests {
             }
             for cut in 1..object.len() {
                 let bytes = &object[..cut];
-                assert_eq!(output_only(bytes), None);
-                assert_eq!(next_value(bytes), serde_value(bytes));
+                assert_eq!(output_only(bytes, &mut entries), None);
+                assert_eq!(owned_value(bytes), serde_value(bytes));
             }
-            plain += usize::from(output_only(&object).is_some());
+            plain += usize::from(output_only(&object, &mut entries).is_some());
         }
         // The captures' 17 output objects, four plain entries and three plain lists.
         assert_eq!(plain, 17 + 4 + 3);

@@ -1,13 +1,13 @@
 //! buildx's `--progress=rawjson` stderr, from the bytes read off the pipe to the masked events
 //! the runner passes on. The runner and the benchmarks that measure decoding
-//! (examples/decoder_throughput.rs, examples/console_flood.rs) share this one path, so what
+//! (examples/decoder_throughput.rs, examples/console_flood/) share this one path, so what
 //! they measure is what a build runs.
 
 use std::sync::Arc;
 
 use super::masking::mask_event;
 use super::progress::{BuildEvent, ProgressTracker};
-use super::rawjson::{RawJsonDecoder, SolveStatus};
+use super::rawjson::{Object, RawJsonDecoder, SolveStatus};
 use crate::model::redact::Redactor;
 
 #[derive(Debug)]
@@ -33,7 +33,18 @@ impl StderrEvents {
             tracker,
             redactor,
         } = self;
-        decoder.push_each(bytes, |status| apply(tracker, redactor, &status, out));
+        decoder.push_each(bytes, |object| {
+            let from = out.len();
+            match object {
+                Object::Output(entries) => {
+                    for e in entries {
+                        tracker.output(e.vertex, e.stream, e.data, out);
+                    }
+                }
+                Object::Status(status) => tracker.apply_into(&status, out),
+            }
+            mask(redactor, &mut out[from..]);
+        });
     }
 
     /// Once the pipe is closed: appends the events of what was still buffered (objects, and
@@ -95,6 +106,66 @@ mod tests {
             let whole = read(&bytes, bytes.len(), &[]);
             for chunk in [1, 100, 4096, 64 * 1024] {
                 assert_eq!(read(&bytes, chunk, &[]), whole, "{name} in {chunk}");
+            }
+        }
+    }
+
+    /// What the decoder, tracker and masking give one object at a time, owned.
+    fn read_owned(bytes: &[u8], chunk: usize) -> (Vec<BuildEvent>, String) {
+        let mut decoder = RawJsonDecoder::new();
+        let mut tracker = ProgressTracker::new();
+        let mut events = Vec::new();
+        for piece in bytes.chunks(chunk) {
+            for status in decoder.push(piece) {
+                events.extend(tracker.apply(&status));
+            }
+        }
+        let (rest, trailer) = decoder.finish();
+        for status in rest {
+            events.extend(tracker.apply(&status));
+        }
+        events.extend(tracker.finish());
+        (events, trailer)
+    }
+
+    #[test]
+    fn output_read_in_place_gives_the_events_of_decoded_objects() {
+        // Entries of several lines, lines split across entries and objects, two vertexes and
+        // both streams, and an object of output that is not in the plain form.
+        let entry = |vertex: &str, stream: i32, data: &str| {
+            use base64::Engine as _;
+            let data = base64::engine::general_purpose::STANDARD.encode(data);
+            format!(r#"{{"vertex":"{vertex}","stream":{stream},"data":"{data}","timestamp":"t"}}"#)
+        };
+        let mut flood = String::from(
+            r#"{"vertexes":[{"digest":"a","name":"RUN a","started":"2026-11-22T09:54:07Z"}]}"#,
+        );
+        for n in 0..50 {
+            flood.push_str(&format!(
+                "{{\"logs\":[{},{}]}}\n",
+                entry("a", 1, &format!("line {n}\nhalf ")),
+                entry("b", 2 - n % 2, "err\r\nmore")
+            ));
+            flood.push_str(&format!("{{\"logs\":[{}]}}\n", entry("a", 1, "done\n")));
+        }
+        flood.push_str(r#"{"logs":[{"vertex":"a","stream":1,"data":"w6k=","extra":[]}]}"#);
+        flood.push_str("\nERROR: the end\n");
+        let mut streams = vec![flood.into_bytes()];
+        streams.extend(
+            [
+                "rawjson-raw-full.txt",
+                "rawjson-cacheonly-raw.txt",
+                "rawjson-pull-raw.txt",
+                "rawjson-fail-raw.txt",
+                "rawjson-canceled-raw.txt",
+                "rawjson-sample.txt",
+                "rawjson-sample-fail.txt",
+            ]
+            .map(crate::samples::bytes),
+        );
+        for bytes in streams {
+            for chunk in [1, 333, 64 * 1024] {
+                assert_eq!(read(&bytes, chunk, &[]), read_owned(&bytes, chunk));
             }
         }
     }
