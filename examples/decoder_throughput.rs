@@ -95,9 +95,11 @@ fn replay(stream: &Stream, chunk: usize, secrets: &Arc<Redactor>, tally: &mut Ta
     let take = |events: &mut Vec<BuildEvent>, tally: &mut Tally| {
         for ev in events.drain(..) {
             tally.events += 1;
-            if let BuildEvent::Log { line, .. } = &ev {
-                tally.log_lines += 1;
-                tally.checksum = tally.checksum.wrapping_add(line.len() as u64);
+            if let BuildEvent::Log { lines, .. } = &ev {
+                for line in lines.iter() {
+                    tally.log_lines += 1;
+                    tally.checksum = tally.checksum.wrapping_add(line.len() as u64);
+                }
             }
         }
     };

@@ -279,7 +279,7 @@ fn handle_event(
         } => log.step_ended(step, *duration, *cached)?,
         // Counts and the running step are for the front ends; the log has every step above.
         BuildEvent::Steps(_) => {}
-        BuildEvent::Log { line, .. } => log.line(line)?,
+        BuildEvent::Log { lines, .. } => log.line(lines.text())?,
         BuildEvent::Warning(w) => log.line(&format!("WARNING: {w}"))?,
         BuildEvent::StepError { step, error } => log.line(&format!("ERROR in {step}: {error}"))?,
     }

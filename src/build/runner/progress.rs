@@ -1,5 +1,6 @@
 //! Turns the SolveStatus stream of one build into the events a grid cell shows.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+use crate::build::runner::log_lines::LogLines;
 use crate::build::runner::rawjson::{SolveStatus, Vertex};
 use crate::model::redact::Redactor;
 
@@ -26,11 +28,13 @@ pub enum BuildEvent {
         duration: Duration,
         cached: bool,
     },
-    /// One complete line of a step's output, raw: it must be sanitized before drawing.
+    /// Complete lines of a step's output on one stream, raw: they must be sanitized before
+    /// drawing. Lines that follow one another in the stream travel together, as many as one
+    /// read of buildx's stderr brings, so that a flood of output is not an event per line.
     Log {
         step: String,
         stream: i32,
-        line: String,
+        lines: LogLines,
     },
     Warning(String),
     StepError {
@@ -151,7 +155,7 @@ impl ProgressTracker {
         let mut events = Vec::new();
         for ((vertex, stream), bytes) in std::mem::take(&mut self.partial) {
             if !bytes.is_empty() {
-                events.push(self.log_event(&vertex, stream, &bytes));
+                self.log_event(&vertex, stream, &bytes, &mut events);
             }
         }
         events
@@ -285,7 +289,7 @@ impl ProgressTracker {
                 0 => whole_chars,
                 cut => cut.min(whole_chars),
             };
-            out.push(self.log_event(vertex, stream, &pending[..cut]));
+            self.log_event(vertex, stream, &pending[..cut], out);
             pending.drain(..cut);
         }
         match index {
@@ -298,7 +302,7 @@ impl ProgressTracker {
         }
     }
 
-    /// A `Log` event for each complete line of `bytes`; returns how many bytes they took.
+    /// Each complete line of `bytes` into `out`; returns how many bytes they took.
     fn log_lines(
         &mut self,
         vertex: &str,
@@ -310,14 +314,10 @@ impl ProgressTracker {
             return 0;
         };
         let step = self.output_step(vertex);
-        out.push(log_line(step.to_string(), stream, &bytes[..first]));
+        push_line(out, step, stream, &bytes[..first]);
         let mut start = first + 1;
         while let Some(nl) = find_newline(&bytes[start..]) {
-            out.push(log_line(
-                step.to_string(),
-                stream,
-                &bytes[start..start + nl],
-            ));
+            push_line(out, step, stream, &bytes[start..start + nl]);
             start += nl + 1;
         }
         start
@@ -341,12 +341,12 @@ impl ProgressTracker {
             .partition(|((v, _), _)| v == vertex);
         self.partial = kept;
         for ((vertex, stream), bytes) in flushed {
-            out.push(self.log_event(&vertex, stream, &bytes));
+            self.log_event(&vertex, stream, &bytes, out);
         }
     }
 
-    fn log_event(&self, vertex: &str, stream: i32, bytes: &[u8]) -> BuildEvent {
-        log_line(self.step_name(vertex), stream, bytes)
+    fn log_event(&self, vertex: &str, stream: i32, bytes: &[u8], out: &mut Vec<BuildEvent>) {
+        push_line(out, &self.step_name(vertex), stream, bytes);
     }
 
     fn step_name(&self, digest: &str) -> String {
@@ -370,15 +370,29 @@ fn find_newline(bytes: &[u8]) -> Option<usize> {
     bytes[at..].iter().position(|&b| b == b'\n').map(|i| at + i)
 }
 
-fn log_line(step: String, stream: i32, bytes: &[u8]) -> BuildEvent {
+/// One line of output (without its `\n`) into `out`: added to the last event when that holds
+/// lines of the same step and stream, so that the lines of one read travel as one event.
+/// Nothing may have seen that event yet, masking included.
+fn push_line(out: &mut Vec<BuildEvent>, step: &str, stream: i32, bytes: &[u8]) {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     // `from_utf8_lossy` alone gives the same text, but checks valid UTF-8, the usual case,
     // a good deal more slowly.
     let line = match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_string(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     };
-    BuildEvent::Log { step, stream, line }
+    match out.last_mut() {
+        Some(BuildEvent::Log {
+            step: last_step,
+            stream: last_stream,
+            lines,
+        }) if *last_stream == stream && last_step == step => lines.push(&line),
+        _ => out.push(BuildEvent::Log {
+            step: step.to_string(),
+            stream,
+            lines: LogLines::new(line),
+        }),
+    }
 }
 
 /// How long a step ran by BuildKit's clock. The fraction's length varies, so the timestamps
@@ -471,11 +485,14 @@ mod tests {
         events
             .iter()
             .filter_map(|e| match e {
-                BuildEvent::Log { step, stream, line } => {
-                    Some((step.as_str(), *stream, line.as_str()))
-                }
+                BuildEvent::Log {
+                    step,
+                    stream,
+                    lines,
+                } => Some(lines.iter().map(|line| (step.as_str(), *stream, line))),
                 _ => None,
             })
+            .flatten()
             .collect()
     }
 

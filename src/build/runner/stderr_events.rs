@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::masking::mask_event;
 use super::progress::{BuildEvent, ProgressTracker};
-use super::rawjson::{Object, RawJsonDecoder, SolveStatus};
+use super::rawjson::{Object, RawJsonDecoder};
 use crate::model::redact::Redactor;
 
 #[derive(Debug)]
@@ -15,6 +15,9 @@ pub struct StderrEvents {
     decoder: RawJsonDecoder,
     tracker: ProgressTracker,
     redactor: Arc<Redactor>,
+    /// The events of one read before they are masked: the tracker adds a line to the event
+    /// before it, which must not have been masked or passed on yet.
+    unmasked: Vec<BuildEvent>,
 }
 
 impl StderrEvents {
@@ -23,28 +26,28 @@ impl StderrEvents {
             decoder: RawJsonDecoder::new(),
             tracker: ProgressTracker::cutting_around(redactor.clone()),
             redactor,
+            unmasked: Vec::new(),
         }
     }
 
-    /// Appends to `out` the events of every object these bytes complete, each masked.
+    /// Appends to `out` the events of every object these bytes complete, each masked. The
+    /// output lines of one step that follow one another are one event.
     pub fn push(&mut self, bytes: &[u8], out: &mut Vec<BuildEvent>) {
         let StderrEvents {
             decoder,
             tracker,
-            redactor,
+            unmasked,
+            ..
         } = self;
-        decoder.push_each(bytes, |object| {
-            let from = out.len();
-            match object {
-                Object::Output(entries) => {
-                    for e in entries {
-                        tracker.output(e.vertex, e.stream, e.data, out);
-                    }
+        decoder.push_each(bytes, |object| match object {
+            Object::Output(entries) => {
+                for e in entries {
+                    tracker.output(e.vertex, e.stream, e.data, unmasked);
                 }
-                Object::Status(status) => tracker.apply_into(&status, out),
             }
-            mask(redactor, &mut out[from..]);
+            Object::Status(status) => tracker.apply_into(&status, unmasked),
         });
+        self.pass_on(out);
     }
 
     /// Once the pipe is closed: appends the events of what was still buffered (objects, and
@@ -53,33 +56,22 @@ impl StderrEvents {
     pub fn finish(&mut self, out: &mut Vec<BuildEvent>) -> String {
         let (rest, trailer) = std::mem::take(&mut self.decoder).finish();
         for status in rest {
-            apply(&mut self.tracker, &self.redactor, &status, out);
+            self.tracker.apply_into(&status, &mut self.unmasked);
         }
-        let from = out.len();
-        out.extend(self.tracker.finish());
-        mask(&self.redactor, &mut out[from..]);
+        self.unmasked.extend(self.tracker.finish());
+        self.pass_on(out);
         self.redactor.redact(&trailer).into_owned()
+    }
+
+    fn pass_on(&mut self, out: &mut Vec<BuildEvent>) {
+        for ev in &mut self.unmasked {
+            mask_event(ev, &self.redactor);
+        }
+        out.append(&mut self.unmasked);
     }
 
     pub fn tracker(&self) -> &ProgressTracker {
         &self.tracker
-    }
-}
-
-fn apply(
-    tracker: &mut ProgressTracker,
-    redactor: &Redactor,
-    status: &SolveStatus,
-    out: &mut Vec<BuildEvent>,
-) {
-    let from = out.len();
-    tracker.apply_into(status, out);
-    mask(redactor, &mut out[from..]);
-}
-
-fn mask(redactor: &Redactor, events: &mut [BuildEvent]) {
-    for ev in events {
-        mask_event(ev, redactor);
     }
 }
 
@@ -99,15 +91,62 @@ mod tests {
         (events, trailer)
     }
 
+    /// Events with every `Log` split into one event per line: how many lines travel
+    /// together depends on the reads, what they say and in which order does not.
+    fn line_by_line((events, trailer): (Vec<BuildEvent>, String)) -> (Vec<BuildEvent>, String) {
+        let mut each = Vec::new();
+        for ev in events {
+            match ev {
+                BuildEvent::Log {
+                    step,
+                    stream,
+                    lines,
+                } => each.extend(lines.iter().map(|line| BuildEvent::Log {
+                    step: step.clone(),
+                    stream,
+                    lines: line.into(),
+                })),
+                other => each.push(other),
+            }
+        }
+        (each, trailer)
+    }
+
     #[test]
     fn events_and_trailer_do_not_depend_on_read_sizes() {
         for name in ["rawjson-raw-full.txt", "rawjson-fail-raw.txt"] {
             let bytes = crate::samples::bytes(name);
-            let whole = read(&bytes, bytes.len(), &[]);
+            let whole = line_by_line(read(&bytes, bytes.len(), &[]));
             for chunk in [1, 100, 4096, 64 * 1024] {
-                assert_eq!(read(&bytes, chunk, &[]), whole, "{name} in {chunk}");
+                let pieces = line_by_line(read(&bytes, chunk, &[]));
+                assert_eq!(pieces, whole, "{name} in {chunk}");
             }
         }
+    }
+
+    #[test]
+    fn the_lines_of_one_read_are_one_event_per_step_and_stream() {
+        let bytes = crate::samples::bytes("rawjson-raw-full.txt");
+        let (events, _) = read(&bytes, bytes.len(), &[]);
+        let logs: Vec<(&str, i32, Vec<&str>)> = events
+            .iter()
+            .filter_map(|e| match e {
+                BuildEvent::Log {
+                    step,
+                    stream,
+                    lines,
+                } => Some((step.as_str(), *stream, lines.iter().collect())),
+                _ => None,
+            })
+            .collect();
+        let step = "[stage-1 1/2] RUN echo \"cachebust=891\" &&     echo \"arch=$(uname -m)\" && echo warn-on-stderr >&2";
+        assert_eq!(
+            logs,
+            [
+                (step, 1, vec!["cachebust=891", "arch=aarch64"]),
+                (step, 2, vec!["warn-on-stderr"])
+            ]
+        );
     }
 
     /// What the decoder, tracker and masking give one object at a time, owned.
@@ -165,7 +204,10 @@ mod tests {
         );
         for bytes in streams {
             for chunk in [1, 333, 64 * 1024] {
-                assert_eq!(read(&bytes, chunk, &[]), read_owned(&bytes, chunk));
+                assert_eq!(
+                    line_by_line(read(&bytes, chunk, &[])),
+                    line_by_line(read_owned(&bytes, chunk))
+                );
             }
         }
     }
@@ -179,7 +221,7 @@ mod tests {
         assert!(events.contains(&BuildEvent::Log {
             step: "[stage-1 1/2] RUN echo \"step one 27844 on $(uname -m)\"".into(),
             stream: 1,
-            line: "step one 27844 on ***".into(),
+            lines: "step one 27844 on ***".into(),
         }));
         assert!(trailer.contains("9 | >>> RUN echo \"***\""), "{trailer}");
         assert!(!trailer.contains("about to fail"));
