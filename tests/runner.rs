@@ -262,9 +262,10 @@ async fn a_failed_run_keeps_the_trailer_as_failure_text() {
     let lines: Vec<&str> = events
         .iter()
         .filter_map(|e| match e {
-            BuildEvent::Log { line, .. } => Some(line.as_str()),
+            BuildEvent::Log { lines, .. } => Some(lines.iter()),
             _ => None,
         })
+        .flatten()
         .collect();
     assert!(
         lines.contains(&"about to fail") && lines.contains(&"oops"),
@@ -480,9 +481,10 @@ async fn secret_values_are_masked_in_events_log_and_failure_text() {
     let lines: Vec<(&str, &str)> = events
         .iter()
         .filter_map(|e| match e {
-            BuildEvent::Log { step, line, .. } => Some((step.as_str(), line.as_str())),
+            BuildEvent::Log { step, lines, .. } => Some(lines.iter().map(|l| (step.as_str(), l))),
             _ => None,
         })
+        .flatten()
         .collect();
     assert_eq!(lines, [(step, "token: ***!"), (step, "***")]);
     assert!(events

@@ -14,11 +14,26 @@ const TAB_WIDTH: usize = 8;
 
 /// One line of output made printable. Never panics.
 pub fn sanitize_line(s: &str) -> String {
+    sanitize::<true>(s)
+}
+
+/// With `RUNS`, printable ASCII, which is most of nearly every line, is copied a run at a
+/// time: a flood of build output passes through here line after line. Without, every char
+/// takes the general path, which tests compare against.
+fn sanitize<const RUNS: bool>(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     // Output is built per char, so this equals `out.chars().count()` without rescanning.
     let mut column = 0;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = Cursor(s);
+    loop {
+        if RUNS {
+            let run = chars.plain_run();
+            out.push_str(run);
+            column += run.len();
+        }
+        let Some(c) = chars.next() else {
+            break;
+        };
         match c {
             ESC => match chars.peek() {
                 Some('[') => {
@@ -55,13 +70,43 @@ pub fn sanitize_line(s: &str) -> String {
     out
 }
 
+/// The rest of a line, read a char at a time like `Peekable<Chars>`, which it replaced
+/// because that cannot hand back the rest as a `&str` for [`Cursor::plain_run`].
+struct Cursor<'a>(&'a str);
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<char> {
+        self.0.chars().next()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.0 = &self.0[c.len_utf8()..];
+        Some(c)
+    }
+
+    fn next_if(&mut self, f: impl FnOnce(&char) -> bool) -> Option<char> {
+        match self.peek() {
+            Some(c) if f(&c) => self.next(),
+            _ => None,
+        }
+    }
+
+    /// The printable ASCII chars from here on, taken.
+    fn plain_run(&mut self) -> &'a str {
+        let len = self
+            .0
+            .bytes()
+            .position(|b| !(b' '..=b'~').contains(&b))
+            .unwrap_or(self.0.len());
+        let (run, rest) = self.0.split_at(len);
+        self.0 = rest;
+        run
+    }
+}
+
 /// Appends a char that is not the start of an escape sequence.
-fn push_char(
-    out: &mut String,
-    column: &mut usize,
-    c: char,
-    rest: &mut std::iter::Peekable<std::str::Chars<'_>>,
-) {
+fn push_char(out: &mut String, column: &mut usize, c: char, rest: &mut Cursor<'_>) {
     match c {
         '\t' => {
             let spaces = TAB_WIDTH - *column % TAB_WIDTH;
@@ -72,7 +117,7 @@ fn push_char(
         // what a person would have seen. A `\r` ending the line (or before `\n`) is just
         // a CRLF line ending and erases nothing.
         '\r' => {
-            if rest.peek().is_some_and(|&n| n != '\n' && n != '\r') {
+            if rest.peek().is_some_and(|n| n != '\n' && n != '\r') {
                 out.clear();
                 *column = 0;
             }
@@ -93,7 +138,7 @@ fn is_bidi_control(c: char) -> bool {
 /// After `ESC [` or 8-bit CSI: parameter and intermediate bytes, then a final byte. A char
 /// that cannot be part of the sequence ends it and is kept for normal handling, as
 /// terminals do, so a malformed sequence cannot swallow the rest of the line.
-fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+fn skip_csi(chars: &mut Cursor<'_>) {
     while chars.next_if(|c| matches!(c, ' '..='?')).is_some() {}
     chars.next_if(|c| matches!(c, '@'..='~'));
 }
@@ -101,12 +146,12 @@ fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 /// OSC, DCS, SOS, PM and APC run until the String Terminator (`ESC \` or 8-bit ST); OSC
 /// may also end with BEL. An unterminated one runs to the end of the line, which is what a
 /// terminal would swallow too.
-fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, bel_ends: bool) {
+fn skip_string(chars: &mut Cursor<'_>, bel_ends: bool) {
     while let Some(c) = chars.next() {
         match c {
             ST => return,
             BEL if bel_ends => return,
-            ESC if chars.peek() == Some(&'\\') => {
+            ESC if chars.peek() == Some('\\') => {
                 chars.next();
                 return;
             }
@@ -271,6 +316,7 @@ mod tests {
             }
             let input = String::from_utf8_lossy(&bytes);
             let out = sanitize_line(&input);
+            assert_eq!(out, sanitize::<false>(&input), "{input:?}");
             assert!(
                 !out.chars().any(|c| c.is_control() || is_bidi_control(c)),
                 "{input:?} -> {out:?}"

@@ -161,7 +161,7 @@ impl Runner for Fake {
                 .send(BuildEvent::Log {
                     step: "RUN x".into(),
                     stream: 1,
-                    line: format!("hello from {id}"),
+                    lines: format!("hello from {id}").into(),
                 })
                 .await;
             for step in steps {

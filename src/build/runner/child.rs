@@ -15,9 +15,9 @@ use tokio::sync::{mpsc, watch};
 
 use super::classify::{classify, classify_step, is_canceled, Classification};
 use super::failure_facts::FailureFacts;
-use super::masking::{mask_event, MaskedStdout};
-use super::progress::{BuildEvent, ProgressTracker, StepSummary};
-use super::rawjson::RawJsonDecoder;
+use super::masking::MaskedStdout;
+use super::progress::{BuildEvent, StepSummary};
+use super::stderr_events::StderrEvents;
 use crate::build::outage::{self, Resource};
 use crate::build::wait::sleep_until;
 use crate::model::redact::Redactor;
@@ -178,8 +178,8 @@ impl BuildxRunner {
         let mut stdout = child.stdout.take().expect("piped stdout");
         let mut stderr = child.stderr.take().expect("piped stderr");
 
-        let mut decoder = RawJsonDecoder::new();
-        let mut tracker = ProgressTracker::cutting_around(self.redactor.clone());
+        let mut progress = StderrEvents::new(self.redactor.clone());
+        let mut decoded = Vec::new();
         let mut stdout_lines = MaskedStdout::new(self.redactor.clone());
         let mut seen = FailureFacts::default();
         let mut out_buf = [0u8; 8192];
@@ -195,10 +195,8 @@ impl BuildxRunner {
                 n = stderr.read(&mut err_buf), if err_open => {
                     let n = n?;
                     if n == 0 { err_open = false; continue; }
-                    for status in decoder.push(&err_buf[..n]) {
-                        let out = tracker.apply(&status);
-                        self.pass_on(out, &mut log, &mut seen, &events).await?;
-                    }
+                    progress.push(&err_buf[..n], &mut decoded);
+                    pass_on(&mut decoded, &mut log, &mut seen, &events).await?;
                     log.flush()?;
                 }
                 n = stdout.read(&mut out_buf), if out_open => {
@@ -225,18 +223,12 @@ impl BuildxRunner {
             }
         }
         let status = child.wait().await?;
-        let (rest, trailer) = decoder.finish();
-        for status in rest {
-            let out = tracker.apply(&status);
-            self.pass_on(out, &mut log, &mut seen, &events).await?;
-        }
-        let out = tracker.finish();
-        self.pass_on(out, &mut log, &mut seen, &events).await?;
-        // Whole, so a value split between two reads of the pipe is masked too.
-        let trailer = self.redactor.redact(&trailer).into_owned();
+        let trailer = progress.finish(&mut decoded);
+        pass_on(&mut decoded, &mut log, &mut seen, &events).await?;
         if !trailer.is_empty() {
             log.line(&trailer)?;
         }
+        let tracker = progress.tracker();
         let summary = tracker.summary().clone();
         // BuildKit's JSON says which steps were cache hits; the log keeps it, since a registry
         // cache that was not used is otherwise invisible.
@@ -270,23 +262,21 @@ impl BuildxRunner {
             exit_code: status.code(),
         })
     }
+}
 
-    /// The one way events leave the runner: each is masked before the log file, the failure
-    /// facts or the front ends see it.
-    async fn pass_on(
-        &self,
-        out: Vec<BuildEvent>,
-        log: &mut LogFile,
-        seen: &mut FailureFacts,
-        events: &mpsc::Sender<BuildEvent>,
-    ) -> std::io::Result<()> {
-        for mut ev in out {
-            mask_event(&mut ev, &self.redactor);
-            handle_event(&ev, log, seen)?;
-            let _ = events.send(ev).await;
-        }
-        Ok(())
+/// The one way events leave the runner, already masked by [`StderrEvents`]: into the log file
+/// and the failure facts, then to the front ends.
+async fn pass_on(
+    decoded: &mut Vec<BuildEvent>,
+    log: &mut LogFile,
+    seen: &mut FailureFacts,
+    events: &mpsc::Sender<BuildEvent>,
+) -> std::io::Result<()> {
+    for ev in decoded.drain(..) {
+        handle_event(&ev, log, seen)?;
+        let _ = events.send(ev).await;
     }
+    Ok(())
 }
 
 /// The cell's Dockerfile as it is now, cut where the plan found the late read, with its own
@@ -338,7 +328,7 @@ fn handle_event(
         } => log.step_ended(step, *duration, *cached)?,
         // Counts and the running step are for the front ends; the log has every step above.
         BuildEvent::Steps(_) => {}
-        BuildEvent::Log { line, .. } => log.line(line)?,
+        BuildEvent::Log { lines, .. } => log.line(lines.text())?,
         BuildEvent::Warning(w) => log.line(&format!("WARNING: {w}"))?,
         BuildEvent::StepError { step, error } => log.line(&format!("ERROR in {step}: {error}"))?,
     }

@@ -24,15 +24,22 @@ impl FailureFacts {
     /// Takes note of one (already masked) event.
     pub fn observe(&mut self, ev: &BuildEvent) {
         match ev {
-            BuildEvent::Log { step, line, .. } => {
+            BuildEvent::Log { step, lines, .. } => {
                 if !self.first_lines.contains_key(step) {
-                    self.first_lines.insert(step.clone(), line.clone());
+                    let first = lines.iter().next().unwrap_or_default();
+                    self.first_lines.insert(step.clone(), first.to_string());
                 }
-                let tail = self.tails.entry(step.clone()).or_default();
-                if tail.len() == OUTPUT_LINES {
-                    tail.pop_front();
+                let tail = match self.tails.get_mut(step) {
+                    Some(tail) => tail,
+                    None => self.tails.entry(step.clone()).or_default(),
+                };
+                let skipped = lines.len().saturating_sub(OUTPUT_LINES);
+                for line in lines.iter().skip(skipped) {
+                    if tail.len() == OUTPUT_LINES {
+                        tail.pop_front();
+                    }
+                    tail.push_back(line.to_string());
                 }
-                tail.push_back(line.clone());
             }
             BuildEvent::StepError { step, error } => {
                 self.errors.push(format!("{step}: {error}"));
@@ -97,11 +104,11 @@ mod tests {
         }
     }
 
-    fn log(step: &str, line: &str) -> BuildEvent {
+    fn log(step: &str, lines: &str) -> BuildEvent {
         BuildEvent::Log {
             step: step.into(),
             stream: 1,
-            line: line.into(),
+            lines: lines.into(),
         }
     }
 
@@ -130,15 +137,26 @@ mod tests {
 
     #[test]
     fn only_the_last_lines_are_kept() {
-        let mut facts = FailureFacts::default();
-        for n in 0..25 {
-            facts.observe(&log("[1/1] RUN seq 25", &n.to_string()));
+        let numbers =
+            |range: std::ops::Range<u32>| range.map(|n| n.to_string()).collect::<Vec<_>>();
+        // A line per event, and the same lines in events of several lines.
+        let one_by_one: Vec<String> = numbers(0..25);
+        let batched = [
+            numbers(0..3).join("\n"),
+            "3".into(),
+            numbers(4..25).join("\n"),
+        ];
+        for events in [&one_by_one[..], &batched[..]] {
+            let mut facts = FailureFacts::default();
+            for lines in events {
+                facts.observe(&log("[1/1] RUN seq 25", lines));
+            }
+            facts.observe(&error("[1/1] RUN seq 25", "exit code: 1"));
+            let text = facts.with_step_output(String::new());
+            let kept: Vec<&str> = text.lines().skip(3).map(str::trim).collect();
+            assert_eq!(kept, numbers(15..25));
+            assert_eq!(facts.failed_step_first_line(), Some("0"));
         }
-        facts.observe(&error("[1/1] RUN seq 25", "exit code: 1"));
-        let text = facts.with_step_output(String::new());
-        let kept: Vec<&str> = text.lines().skip(3).map(str::trim).collect();
-        assert_eq!(kept, (15..25).map(|n| n.to_string()).collect::<Vec<_>>());
-        assert_eq!(facts.failed_step_first_line(), Some("0"));
     }
 
     #[test]

@@ -25,9 +25,9 @@ pub fn mask_event(event: &mut BuildEvent, redactor: &Redactor) {
         BuildEvent::StepStarted { step } | BuildEvent::StepEnded { step, .. } => {
             mask(step, redactor)
         }
-        BuildEvent::Log { step, line, .. } => {
+        BuildEvent::Log { step, lines, .. } => {
             mask(step, redactor);
-            mask(line, redactor);
+            lines.mask(redactor);
         }
         BuildEvent::Warning(warning) => mask(warning, redactor),
         BuildEvent::StepError { step, error } => {
@@ -111,7 +111,7 @@ mod tests {
             BuildEvent::Log {
                 step: "RUN echo s3cr3t-value".into(),
                 stream: 1,
-                line: "got s3cr3t-value".into(),
+                lines: "got s3cr3t-value".into(),
             },
             BuildEvent::Warning("ARG s3cr3t-value".into()),
             BuildEvent::StepStarted {

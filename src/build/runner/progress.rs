@@ -1,5 +1,6 @@
 //! Turns the SolveStatus stream of one build into the events a grid cell shows.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+use crate::build::runner::log_lines::LogLines;
 use crate::build::runner::rawjson::{SolveStatus, Vertex};
 use crate::model::redact::Redactor;
 
@@ -26,11 +28,13 @@ pub enum BuildEvent {
         duration: Duration,
         cached: bool,
     },
-    /// One complete line of a step's output, raw: it must be sanitized before drawing.
+    /// Complete lines of a step's output on one stream, raw: they must be sanitized before
+    /// drawing. Lines that follow one another in the stream travel together, as many as one
+    /// read of buildx's stderr brings, so that a flood of output is not an event per line.
     Log {
         step: String,
         stream: i32,
-        line: String,
+        lines: LogLines,
     },
     Warning(String),
     StepError {
@@ -82,6 +86,12 @@ pub struct ProgressTracker {
     summary: StepSummary,
     /// Only consulted where an endless line is cut; see [`ProgressTracker::cutting_around`].
     secrets: Arc<Redactor>,
+    /// One log entry's decoded bytes, reused: a flood of output is one entry per line.
+    decoded: Vec<u8>,
+    /// The vertex whose output came last, with its step name, so that a flood of output
+    /// from one step does not hash the digest for every entry. Cleared when a vertex is
+    /// renamed.
+    output_step: Option<(String, String)>,
 }
 
 impl ProgressTracker {
@@ -103,17 +113,25 @@ impl ProgressTracker {
     /// summary if it changed; then log lines; then warnings.
     pub fn apply(&mut self, s: &SolveStatus) -> Vec<BuildEvent> {
         let mut events = Vec::new();
+        self.apply_into(s, &mut events);
+        events
+    }
+
+    /// [`ProgressTracker::apply`], appending to `events`.
+    pub fn apply_into(&mut self, s: &SolveStatus, events: &mut Vec<BuildEvent>) {
         for v in &s.vertexes {
-            self.merge_vertex(v, &mut events);
+            self.merge_vertex(v, events);
         }
-        let summary = self.compute_summary();
-        if summary != self.summary {
-            self.summary = summary;
-            events.push(BuildEvent::Steps(self.summary.clone()));
+        // The summary is made of vertex states only, and most objects carry none (output).
+        if !s.vertexes.is_empty() {
+            let summary = self.compute_summary();
+            if summary != self.summary {
+                self.summary = summary;
+                events.push(BuildEvent::Steps(self.summary.clone()));
+            }
         }
         for log in &s.logs {
-            let bytes = decode_base64(&log.data);
-            self.push_output(&log.vertex, log.stream, &bytes, &mut events);
+            self.output(&log.vertex, log.stream, &log.data, events);
         }
         for w in &s.warnings {
             let short = decode_base64(&w.short);
@@ -121,7 +139,15 @@ impl ProgressTracker {
                 String::from_utf8_lossy(&short).trim_end().to_string(),
             ));
         }
-        events
+    }
+
+    /// One `logs` entry: what [`ProgressTracker::apply`] does for each, for an entry the
+    /// decoder read in place.
+    pub fn output(&mut self, vertex: &str, stream: i32, data: &str, events: &mut Vec<BuildEvent>) {
+        let mut decoded = std::mem::take(&mut self.decoded);
+        decode_base64_into(data, &mut decoded);
+        self.push_output(vertex, stream, &decoded, events);
+        self.decoded = decoded;
     }
 
     /// Output lines still waiting for their newline when the stream ended.
@@ -129,7 +155,7 @@ impl ProgressTracker {
         let mut events = Vec::new();
         for ((vertex, stream), bytes) in std::mem::take(&mut self.partial) {
             if !bytes.is_empty() {
-                events.push(self.log_event(&vertex, stream, &bytes));
+                self.log_event(&vertex, stream, &bytes, &mut events);
             }
         }
         events
@@ -156,8 +182,9 @@ impl ProgressTracker {
     /// cache or failed is kept that way so the counts never go backwards.
     fn merge_vertex(&mut self, v: &Vertex, events: &mut Vec<BuildEvent>) {
         let state = self.vertices.entry(v.digest.clone()).or_default();
-        if !v.name.is_empty() {
+        if !v.name.is_empty() && state.name != v.name {
             state.name = v.name.clone();
+            self.output_step = None;
         }
         state.cached |= v.cached;
         if let Some(started) = &v.started {
@@ -233,26 +260,28 @@ impl ProgressTracker {
     }
 
     fn push_output(&mut self, vertex: &str, stream: i32, bytes: &[u8], out: &mut Vec<BuildEvent>) {
-        let index = match self
+        let index = self
             .partial
             .iter()
-            .position(|((v, s), _)| v == vertex && *s == stream)
-        {
-            Some(i) => i,
+            .position(|((v, s), _)| v == vertex && *s == stream);
+        let mut pending = match index {
+            Some(i) => {
+                let mut pending = std::mem::take(&mut self.partial[i].1);
+                pending.extend_from_slice(bytes);
+                let lines = self.log_lines(vertex, stream, &pending, out);
+                pending.drain(..lines);
+                pending
+            }
+            // No unfinished line to continue, as for nearly every entry: the lines are taken
+            // from `bytes` as they lie and only what follows the last line break is kept.
             None => {
-                self.partial
-                    .push(((vertex.to_string(), stream), Vec::new()));
-                self.partial.len() - 1
+                let lines = self.log_lines(vertex, stream, bytes, out);
+                if lines == bytes.len() {
+                    return;
+                }
+                bytes[lines..].to_vec()
             }
         };
-        let mut pending = std::mem::take(&mut self.partial[index].1);
-        pending.extend_from_slice(bytes);
-        let mut start = 0;
-        while let Some(nl) = pending[start..].iter().position(|&b| b == b'\n') {
-            out.push(self.log_event(vertex, stream, &pending[start..start + nl]));
-            start += nl + 1;
-        }
-        pending.drain(..start);
         if pending.len() > MAX_PENDING_LINE {
             let whole_chars = complete_utf8_len(&pending);
             let cut = match self.secrets.safe_cut(&pending) {
@@ -260,14 +289,50 @@ impl ProgressTracker {
                 0 => whole_chars,
                 cut => cut.min(whole_chars),
             };
-            out.push(self.log_event(vertex, stream, &pending[..cut]));
+            self.log_event(vertex, stream, &pending[..cut], out);
             pending.drain(..cut);
         }
-        if pending.is_empty() {
-            self.partial.remove(index);
-        } else {
-            self.partial[index].1 = pending;
+        match index {
+            Some(i) if pending.is_empty() => {
+                self.partial.remove(i);
+            }
+            Some(i) => self.partial[i].1 = pending,
+            None if pending.is_empty() => {}
+            None => self.partial.push(((vertex.to_string(), stream), pending)),
         }
+    }
+
+    /// Each complete line of `bytes` into `out`; returns how many bytes they took.
+    fn log_lines(
+        &mut self,
+        vertex: &str,
+        stream: i32,
+        bytes: &[u8],
+        out: &mut Vec<BuildEvent>,
+    ) -> usize {
+        let Some(first) = find_newline(bytes) else {
+            return 0;
+        };
+        let step = self.output_step(vertex);
+        push_line(out, step, stream, &bytes[..first]);
+        let mut start = first + 1;
+        while let Some(nl) = find_newline(&bytes[start..]) {
+            push_line(out, step, stream, &bytes[start..start + nl]);
+            start += nl + 1;
+        }
+        start
+    }
+
+    /// [`ProgressTracker::step_name`] of the vertex output comes from.
+    fn output_step(&mut self, vertex: &str) -> &str {
+        if self
+            .output_step
+            .as_ref()
+            .is_none_or(|(digest, _)| digest != vertex)
+        {
+            self.output_step = Some((vertex.to_string(), self.step_name(vertex)));
+        }
+        &self.output_step.as_ref().expect("set above").1
     }
 
     fn flush_vertex(&mut self, vertex: &str, out: &mut Vec<BuildEvent>) {
@@ -276,17 +341,12 @@ impl ProgressTracker {
             .partition(|((v, _), _)| v == vertex);
         self.partial = kept;
         for ((vertex, stream), bytes) in flushed {
-            out.push(self.log_event(&vertex, stream, &bytes));
+            self.log_event(&vertex, stream, &bytes, out);
         }
     }
 
-    fn log_event(&self, vertex: &str, stream: i32, bytes: &[u8]) -> BuildEvent {
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        BuildEvent::Log {
-            step: self.step_name(vertex),
-            stream,
-            line: String::from_utf8_lossy(bytes).into_owned(),
-        }
+    fn log_event(&self, vertex: &str, stream: i32, bytes: &[u8], out: &mut Vec<BuildEvent>) {
+        push_line(out, &self.step_name(vertex), stream, bytes);
     }
 
     fn step_name(&self, digest: &str) -> String {
@@ -294,6 +354,44 @@ impl ProgressTracker {
             Some(state) if !state.name.is_empty() => state.name.clone(),
             _ => digest.to_string(),
         }
+    }
+}
+
+/// `position` of the first `\n`, sixteen bytes at a time where there is none: it runs over
+/// every byte of a build's output.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(16) {
+        if chunk.iter().fold(false, |any, &b| any | (b == b'\n')) {
+            break;
+        }
+        at += 16;
+    }
+    bytes[at..].iter().position(|&b| b == b'\n').map(|i| at + i)
+}
+
+/// One line of output (without its `\n`) into `out`: added to the last event when that holds
+/// lines of the same step and stream, so that the lines of one read travel as one event.
+/// Nothing may have seen that event yet, masking included.
+fn push_line(out: &mut Vec<BuildEvent>, step: &str, stream: i32, bytes: &[u8]) {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    // `from_utf8_lossy` alone gives the same text, but checks valid UTF-8, the usual case,
+    // a good deal more slowly.
+    let line = match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    match out.last_mut() {
+        Some(BuildEvent::Log {
+            step: last_step,
+            stream: last_stream,
+            lines,
+        }) if *last_stream == stream && last_step == step => lines.push(&line),
+        _ => out.push(BuildEvent::Log {
+            step: step.to_string(),
+            stream,
+            lines: LogLines::new(line),
+        }),
     }
 }
 
@@ -313,9 +411,18 @@ fn step_duration(started: Option<&str>, completed: &str) -> Duration {
 /// BuildKit always sends valid base64; should that ever change, the text itself is shown
 /// rather than nothing.
 fn decode_base64(data: &str) -> Vec<u8> {
-    STANDARD
-        .decode(data)
-        .unwrap_or_else(|_| data.as_bytes().to_vec())
+    let mut bytes = Vec::new();
+    decode_base64_into(data, &mut bytes);
+    bytes
+}
+
+/// [`decode_base64`] into a buffer that is cleared first.
+fn decode_base64_into(data: &str, bytes: &mut Vec<u8>) {
+    bytes.clear();
+    if STANDARD.decode_vec(data, bytes).is_err() {
+        bytes.clear();
+        bytes.extend_from_slice(data.as_bytes());
+    }
 }
 
 /// Length of `bytes` without an incomplete UTF-8 character at its end, so a forced cut does
@@ -378,11 +485,14 @@ mod tests {
         events
             .iter()
             .filter_map(|e| match e {
-                BuildEvent::Log { step, stream, line } => {
-                    Some((step.as_str(), *stream, line.as_str()))
-                }
+                BuildEvent::Log {
+                    step,
+                    stream,
+                    lines,
+                } => Some(lines.iter().map(|line| (step.as_str(), *stream, line))),
                 _ => None,
             })
+            .flatten()
             .collect()
     }
 
@@ -674,6 +784,46 @@ mod tests {
         assert!(lines.len() > 1);
         let masked: String = lines.iter().map(|(_, _, l)| secrets.redact(l)).collect();
         assert_eq!(masked, "*** \u{e9}x".repeat(20_000));
+    }
+
+    #[test]
+    fn output_is_named_after_the_step_as_it_is_then() {
+        let mut t = ProgressTracker::new();
+        let mut events = t.apply(&log("v", 1, b"before the step is known\n"));
+        t.apply(&vertexes(vec![vertex("v", "")]));
+        events.extend(t.apply(&log("v", 1, b"still no name\n")));
+        t.apply(&vertexes(vec![started("v", "RUN x", "t0")]));
+        events.extend(t.apply(&log("v", 1, b"named\n")));
+        events.extend(t.apply(&log("w", 1, b"another\n")));
+        events.extend(t.apply(&log("v", 1, b"named again\n")));
+        t.apply(&vertexes(vec![vertex("v", "RUN y")]));
+        events.extend(t.apply(&log("v", 1, b"renamed\n")));
+        assert_eq!(
+            logs(&events),
+            [
+                ("v", 1, "before the step is known"),
+                ("v", 1, "still no name"),
+                ("RUN x", 1, "named"),
+                ("w", 1, "another"),
+                ("RUN x", 1, "named again"),
+                ("RUN y", 1, "renamed"),
+            ]
+        );
+    }
+
+    #[test]
+    fn newlines_are_found_at_every_offset() {
+        for len in 0..50 {
+            assert_eq!(find_newline(&vec![b'x'; len]), None);
+            for at in 0..len {
+                let mut bytes = vec![b'x'; len];
+                bytes[at] = b'\n';
+                if at + 3 < len {
+                    bytes[at + 3] = b'\n';
+                }
+                assert_eq!(find_newline(&bytes), Some(at), "{len} {at}");
+            }
+        }
     }
 
     #[test]

@@ -71,6 +71,42 @@ pub struct VertexWarning {
     pub detail: Vec<String>,
 }
 
+/// One object of the stream, as [`RawJsonDecoder::push_each`] hands it on.
+#[derive(Debug, PartialEq)]
+pub enum Object<'a> {
+    /// An object of output only (`logs`) in the plain form a flood of output comes in, read
+    /// where it lies in the stream rather than copied out into a [`SolveStatus`].
+    Output(&'a [Output<'a>]),
+    Status(SolveStatus),
+}
+
+/// One `logs` entry, borrowed from the stream; [`VertexLog`] owns the same fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Output<'a> {
+    pub vertex: &'a str,
+    pub stream: i32,
+    pub data: &'a str,
+}
+
+impl Object<'_> {
+    pub fn into_status(self) -> SolveStatus {
+        match self {
+            Object::Output(entries) => SolveStatus {
+                logs: entries
+                    .iter()
+                    .map(|e| VertexLog {
+                        vertex: e.vertex.to_string(),
+                        stream: e.stream,
+                        data: e.data.to_string(),
+                    })
+                    .collect(),
+                ..SolveStatus::default()
+            },
+            Object::Status(status) => status,
+        }
+    }
+}
+
 /// Past this, an object that still has not closed is taken for garbage rather than progress:
 /// real SolveStatus objects are a few KiB, even with a warning's embedded Dockerfile.
 const MAX_PENDING_OBJECT: usize = 16 * 1024 * 1024;
@@ -92,7 +128,10 @@ pub struct RawJsonDecoder {
     skipped: usize,
 }
 
+#[derive(Debug, PartialEq)]
 enum Step {
+    /// An object of output whose entries [`next_value`] put in the vector it was given.
+    Output(usize),
     Value(SolveStatus, usize),
     /// Well-formed JSON that is not a SolveStatus (a field changed type in some future
     /// buildx): dropping that one object beats losing every later one to the trailer.
@@ -109,27 +148,37 @@ impl RawJsonDecoder {
     /// Every object completed by these bytes, in order. An incomplete object is kept for
     /// the next push.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<SolveStatus> {
+        let mut out = Vec::new();
+        self.push_each(bytes, |object| out.push(object.into_status()));
+        out
+    }
+
+    /// [`RawJsonDecoder::push`], handing each object to `f` as soon as it is decoded, output
+    /// without copying it out of the stream. Under a flood of output, where one read holds
+    /// dozens of objects each with one line, the copies and the collecting were what a
+    /// profile showed most of after the parsing itself (glibc sorting and consolidating its
+    /// free lists, from objects allocated all at once and freed all at once).
+    pub fn push_each(&mut self, bytes: &[u8], f: impl FnMut(Object<'_>)) {
         if let Some(trailer) = &mut self.trailer {
             append_trailer(trailer, bytes);
-            return Vec::new();
+            return;
         }
         self.buf.extend_from_slice(bytes);
         if self.waiting_for_close && !bytes.contains(&b'}') && self.buf.len() <= MAX_PENDING_OBJECT
         {
-            return Vec::new();
+            return;
         }
-        self.decode()
+        self.decode(f);
     }
 
     /// Objects still buffered and the plain text that followed the JSON, lossily decoded
     /// and trimmed. An object cut off by the end of the stream (a killed buildx) is
     /// dropped: it is not text a person should read as the error.
     pub fn finish(mut self) -> (Vec<SolveStatus>, String) {
-        let objects = if self.trailer.is_none() {
-            self.decode()
-        } else {
-            Vec::new()
-        };
+        let mut objects = Vec::new();
+        if self.trailer.is_none() {
+            self.decode(|object| objects.push(object.into_status()));
+        }
         let mut trailer = self.trailer.unwrap_or_default();
         keep_tail(&mut trailer);
         let text = String::from_utf8_lossy(&trailer);
@@ -141,55 +190,68 @@ impl RawJsonDecoder {
         self.skipped
     }
 
-    fn decode(&mut self) -> Vec<SolveStatus> {
-        let mut out = Vec::new();
+    fn decode(&mut self, mut f: impl FnMut(Object<'_>)) {
         let mut pos = 0;
         self.waiting_for_close = false;
+        let buf = &self.buf;
+        let mut entries = Vec::new();
         loop {
-            pos += self.buf[pos..]
+            pos += buf[pos..]
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
-            if pos == self.buf.len() {
+            if pos == buf.len() {
                 break;
             }
-            match next_value(&self.buf[pos..]) {
+            match next_value(&buf[pos..], &mut entries) {
+                Step::Output(used) => {
+                    f(Object::Output(&entries));
+                    pos += used;
+                }
                 Step::Value(status, used) => {
-                    out.push(status);
+                    f(Object::Status(status));
                     pos += used;
                 }
                 Step::Skip(used) => {
                     self.skipped += 1;
                     pos += used;
                 }
-                Step::Incomplete if self.buf.len() - pos <= MAX_PENDING_OBJECT => {
+                Step::Incomplete if buf.len() - pos <= MAX_PENDING_OBJECT => {
                     self.waiting_for_close = true;
                     break;
                 }
                 Step::Incomplete | Step::Text => {
                     let mut trailer = Vec::new();
-                    append_trailer(&mut trailer, &self.buf[pos..]);
+                    append_trailer(&mut trailer, &buf[pos..]);
                     self.trailer = Some(trailer);
-                    pos = self.buf.len();
+                    pos = buf.len();
                     break;
                 }
             }
         }
+        drop(entries);
         self.buf.drain(..pos);
         if self.trailer.is_some() {
             self.buf = Vec::new();
         }
-        out
     }
 }
 
 /// Decodes the value at the start of `bytes`, which starts with a non-whitespace byte.
-fn next_value(bytes: &[u8]) -> Step {
+fn next_value<'a>(bytes: &'a [u8], entries: &mut Vec<Output<'a>>) -> Step {
     // BuildKit only ever sends objects. Anything else is the start of the plain-text trailer,
     // even where it could begin some other JSON value: `1 warning found`, `[+] Building`.
     if bytes[0] != b'{' {
         return Step::Text;
     }
+    if let Some(used) = output_only(bytes, entries) {
+        return Step::Output(used);
+    }
+    serde_value(bytes)
+}
+
+/// What serde_json makes of the object at the start of `bytes`.
+fn serde_value(bytes: &[u8]) -> Step {
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<SolveStatus>();
     match stream.next() {
         Some(Ok(status)) => return Step::Value(status, stream.byte_offset()),
@@ -204,6 +266,138 @@ fn next_value(bytes: &[u8]) -> Step {
         Some(Err(_)) => Step::Text,
         None => Step::Incomplete,
     }
+}
+
+/// The object a flood of output is made of, one `logs` entry after another, read without
+/// serde_json: this was most of the time a build spends on its progress stream. Only a plain
+/// form is taken (known keys, each once; strings of printable ASCII without escapes; a small
+/// non-negative stream number); for anything else this returns `None` and serde_json decodes
+/// it, so the result is always what serde_json would give. The entries go to `entries`, and
+/// the length of the object is returned.
+fn output_only<'a>(bytes: &'a [u8], entries: &mut Vec<Output<'a>>) -> Option<usize> {
+    entries.clear();
+    let mut p = Plain { bytes, at: 0 };
+    p.byte(b'{')?;
+    if p.string()? != b"logs" {
+        return None;
+    }
+    p.byte(b':')?;
+    p.byte(b'[')?;
+    if p.peek()? == b']' {
+        p.at += 1;
+    } else {
+        loop {
+            entries.push(p.log()?);
+            match p.next()? {
+                b',' => continue,
+                b']' => break,
+                _ => return None,
+            }
+        }
+    }
+    p.byte(b'}')?;
+    Some(p.at)
+}
+
+/// A cursor for [`output_only`]. Each method skips JSON whitespace before what it reads.
+struct Plain<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Plain<'a> {
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+        self.bytes.get(self.at).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn byte(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    /// The bytes of a string that needs no unescaping: printable ASCII.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.byte(b'"')?;
+        let rest = &self.bytes[self.at..];
+        // Sixteen bytes at a time without a branch, which the compiler turns into vector
+        // instructions: these strings are mostly digests and base64, 70 bytes and more.
+        let mut len = 0;
+        for chunk in rest.chunks_exact(16) {
+            if !chunk.iter().fold(true, |all, &b| all & is_plain(b)) {
+                break;
+            }
+            len += 16;
+        }
+        len += rest[len..].iter().position(|&b| !is_plain(b))?;
+        if rest[len] != b'"' {
+            return None;
+        }
+        self.at += len + 1;
+        Some(&rest[..len])
+    }
+
+    /// [`Plain::string`] as a `str`; only values kept are turned into one.
+    fn str(&mut self) -> Option<&'a str> {
+        // Printable ASCII, so this cannot fail.
+        std::str::from_utf8(self.string()?).ok()
+    }
+
+    /// Nine digits at most, without a leading zero, sign, fraction or exponent: always an
+    /// i32, read as serde_json reads it.
+    fn stream(&mut self) -> Option<i32> {
+        self.peek()?;
+        let rest = &self.bytes[self.at..];
+        let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if len == 0 || len > 9 || (len > 1 && rest[0] == b'0') {
+            return None;
+        }
+        if let Some(b'.' | b'e' | b'E') = rest.get(len) {
+            return None;
+        }
+        self.at += len;
+        let digits = rest[..len].iter().map(|b| i32::from(b - b'0'));
+        Some(digits.fold(0, |n, d| n * 10 + d))
+    }
+
+    fn log(&mut self) -> Option<Output<'a>> {
+        self.byte(b'{')?;
+        let (mut vertex, mut stream, mut data, mut timestamp) = (None, None, None, None);
+        loop {
+            let key = self.string()?;
+            self.byte(b':')?;
+            match key {
+                b"vertex" if vertex.is_none() => vertex = Some(self.str()?),
+                b"stream" if stream.is_none() => stream = Some(self.stream()?),
+                b"data" if data.is_none() => data = Some(self.str()?),
+                b"timestamp" if timestamp.is_none() => timestamp = Some(self.string()?),
+                _ => return None,
+            }
+            match self.next()? {
+                b',' => continue,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        Some(Output {
+            vertex: vertex?,
+            stream: stream?,
+            data: data?,
+        })
+    }
+}
+
+/// Printable ASCII but the quote and the backslash: a string of these is its own value.
+/// `&` rather than `&&`, so that a run of them is checked without branches.
+fn is_plain(b: u8) -> bool {
+    (b' '..=b'~').contains(&b) & (b != b'"') & (b != b'\\')
 }
 
 fn append_trailer(trailer: &mut Vec<u8>, bytes: &[u8]) {
@@ -429,6 +623,119 @@ mod tests {
         let (_, trailer) = decoder.finish();
         assert_eq!(trailer.len(), MAX_TRAILER);
         assert!(trailer.ends_with("abcdef"));
+    }
+
+    /// Every object of every captured stream, the flood's shape in both framings and forms
+    /// the plain reader must leave to serde_json.
+    fn log_objects() -> Vec<Vec<u8>> {
+        let mut objects = Vec::new();
+        for name in [
+            "rawjson-raw-full.txt",
+            "rawjson-cacheonly-raw.txt",
+            "rawjson-pull-raw.txt",
+            "rawjson-fail-raw.txt",
+            "rawjson-canceled-raw.txt",
+            "rawjson-sample.txt",
+            "rawjson-sample-fail.txt",
+        ] {
+            let bytes = reference(name);
+            let mut at = 0;
+            while let Some(start) = bytes[at..].iter().position(|&b| b == b'{') {
+                let start = at + start;
+                let Step::Value(_, used) = serde_value(&bytes[start..]) else {
+                    break;
+                };
+                objects.push(bytes[start..start + used].to_vec());
+                at = start + used;
+            }
+        }
+        let log = |entry: &str| format!(r#"{{"logs":[{entry}]}}"#).into_bytes();
+        objects.extend(
+            [
+                r#"{"vertex":"sha256:ab","stream":1,"data":"aGkK","timestamp":"2026-11-22T09:54:07.1Z"}"#,
+                r#"{"data":"aGkK","stream":2,"vertex":"v"}"#,
+                r#"{"vertex":"v","stream":0,"data":""}"#,
+                r#"{"vertex":"v","stream":123456789,"data":"aGkK"}"#,
+                // Left to serde_json: numbers that are not plain, escapes, non-ASCII, control
+                // characters, duplicate and unknown keys, missing fields, other types.
+                r#"{"vertex":"v","stream":1234567890,"data":"aGkK"}"#,
+                r#"{"vertex":"v","stream":2147483648,"data":"aGkK"}"#,
+                r#"{"vertex":"v","stream":-1,"data":"aGkK"}"#,
+                r#"{"vertex":"v","stream":01,"data":"aGkK"}"#,
+                r#"{"vertex":"v","stream":1.0,"data":"aGkK"}"#,
+                r#"{"vertex":"v","stream":1e0,"data":"aGkK"}"#,
+                r#"{"vertex":"v","stream":"1","data":"aGkK"}"#,
+                r#"{"vertex":"v","stream":1x,"data":"aGkK"}"#,
+                r#"{"vertex":"v\"w","stream":1,"data":"aGkK"}"#,
+                r#"{"vertex":"v\u0041","stream":1,"data":"aGkK"}"#,
+                "{\"vertex\":\"v\u{e9}\",\"stream\":1,\"data\":\"aGkK\"}",
+                "{\"vertex\":\"v\x01\",\"stream\":1,\"data\":\"aGkK\"}",
+                "{\"vertex\":\"v\x7f\",\"stream\":1,\"data\":\"aGkK\"}",
+                r#"{"vertex":"v","stream":1,"data":"aGkK","vertex":"w"}"#,
+                r#"{"vertex":"v","stream":1,"data":"aGkK","timestamp":"a","timestamp":"b"}"#,
+                r#"{"vertex":"v","stream":1,"data":"aGkK","timestamp":null}"#,
+                r#"{"vertex":"v","stream":1,"data":"aGkK","other":1}"#,
+                r#"{"vertex":"v","stream":1}"#,
+                r#"{"vertex":null,"stream":1,"data":"aGkK"}"#,
+                r#"{}"#,
+                r#"[]"#,
+            ]
+            .into_iter()
+            .map(log),
+        );
+        objects.extend(
+            [
+                r#"{"logs":[]}"#,
+                r#"{ "logs" : [ ] }"#,
+                "{\n\t\"logs\"\r\n:\n[\n{\"vertex\":\"v\",\"stream\":1,\"data\":\"aGkK\"}\n,\n{\"vertex\":\"w\",\"stream\":2,\"data\":\"\"}\n]\n}",
+                r#"{"logs":null}"#,
+                r#"{"logs":[],"logs":[]}"#,
+                r#"{"logs":[],"vertexes":[]}"#,
+                r#"{"vertexes":[],"logs":[]}"#,
+                r#"{"l\u006fgs":[]}"#,
+                r#"{"logs":[{"vertex":"v","stream":1,"data":"aGkK"},]}"#,
+                r#"{"logs":[{"vertex":"v","stream":1,"data":"aGkK"}}"#,
+                r#"{"logs":[{"vertex":"v","stream":1,"data":"aGkK"}]]"#,
+            ]
+            .map(|o| o.as_bytes().to_vec()),
+        );
+        objects
+    }
+
+    /// [`next_value`] with the output it reads in place made a [`SolveStatus`].
+    fn owned_value(bytes: &[u8]) -> Step {
+        let mut entries = Vec::new();
+        match next_value(bytes, &mut entries) {
+            Step::Output(used) => Step::Value(Object::Output(&entries).into_status(), used),
+            step => step,
+        }
+    }
+
+    #[test]
+    fn the_plain_reader_agrees_with_serde_json() {
+        let mut plain = 0;
+        for object in log_objects() {
+            let mut entries = Vec::new();
+            // Whole, followed by more, and cut off at every byte.
+            let mut followed = object.clone();
+            followed.extend_from_slice(b"\n{}");
+            for bytes in [&object[..], &followed[..]] {
+                assert_eq!(
+                    owned_value(bytes),
+                    serde_value(bytes),
+                    "{}",
+                    String::from_utf8_lossy(bytes)
+                );
+            }
+            for cut in 1..object.len() {
+                let bytes = &object[..cut];
+                assert_eq!(output_only(bytes, &mut entries), None);
+                assert_eq!(owned_value(bytes), serde_value(bytes));
+            }
+            plain += usize::from(output_only(&object, &mut entries).is_some());
+        }
+        // The captures' 17 output objects, four plain entries and three plain lists.
+        assert_eq!(plain, 17 + 4 + 3);
     }
 
     #[test]

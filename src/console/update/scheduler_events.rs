@@ -1,5 +1,8 @@
 //! The scheduler's events: cell statuses, build output, ended attempts.
 
+use std::borrow::Cow;
+use std::time::SystemTime;
+
 use crate::build::failure::summarize;
 use crate::build::runner::BuildEvent;
 use crate::build::scheduler::Event;
@@ -128,7 +131,11 @@ fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
                 None => view.log.push(LineKind::Step, format!("── {name} {done}")),
             }
         }
-        BuildEvent::Log { step, stream, line } => {
+        BuildEvent::Log {
+            step,
+            stream,
+            lines,
+        } => {
             // Steps run in parallel; a header whenever the speaker changes keeps lines attributable.
             if view.last_step_raw.as_deref() != Some(step.as_str()) {
                 let cleaned = clean(&step);
@@ -143,19 +150,31 @@ fn on_build(app: &mut App, cell: usize, event: BuildEvent) {
             } else {
                 LineKind::Stdout
             };
-            let line = clean(&line);
-            if let Some(step) = &view.last_header {
+            // Lines that came in one read came at once.
+            let at = SystemTime::now();
+            // The step's last line that shows anything: its number in the ring, and the line.
+            let mut last_shown = None;
+            for raw in lines.iter() {
+                let line = clean(raw);
                 if !line.trim().is_empty() {
-                    // Every line of a flood passes here: reuse the step's buffer.
-                    match view.last_lines.get_mut(step) {
-                        Some(last) => last.clone_from(&line),
-                        None => {
-                            view.last_lines.insert(step.clone(), line.clone());
-                        }
+                    last_shown = Some((view.log.end(), raw));
+                }
+                view.log.push_at(kind, line, at);
+            }
+            if let (Some(step), Some((n, raw))) = (&view.last_header, last_shown) {
+                // Gone from the ring only if more lines than it keeps came after it.
+                let line = match view.log.get(n) {
+                    Some(kept) => Cow::Borrowed(&kept.text),
+                    None => Cow::Owned(clean(raw)),
+                };
+                // Every read of a flood passes here: reuse the step's buffer.
+                match view.last_lines.get_mut(step) {
+                    Some(last) => last.clone_from(&line),
+                    None => {
+                        view.last_lines.insert(step.clone(), line.into_owned());
                     }
                 }
             }
-            view.log.push(kind, line);
         }
         BuildEvent::Warning(text) => view
             .log

@@ -365,3 +365,33 @@ fn a_step_named_again_after_another_header_gets_its_header_again() {
         ]
     );
 }
+
+#[test]
+fn lines_that_came_in_one_event_show_as_lines_that_came_one_by_one() {
+    let step = "[1/2] RUN \x1b[1mbuild";
+    let mut one_by_one = demo_app();
+    let mut batched = demo_app();
+    for app in [&mut one_by_one, &mut batched] {
+        set(app, 0, running(1));
+    }
+    for line in ["one", "\x1b[31mtwo\x1b[0m", "", "  "] {
+        log(&mut one_by_one, 0, step, line);
+    }
+    log(&mut batched, 0, step, "one\n\x1b[31mtwo\x1b[0m\n\n  ");
+    let shown = |app: &crate::console::app::App| {
+        let lines: Vec<(LineKind, String)> = app.cells[0]
+            .log
+            .window(0, 100)
+            .map(|l| (l.kind, l.text.clone()))
+            .collect();
+        (
+            lines,
+            app.cells[0].last_lines.get("[1/2] RUN build").cloned(),
+        )
+    };
+    assert_eq!(shown(&batched), shown(&one_by_one));
+    let (lines, last) = shown(&batched);
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    // Blank lines are kept in the log but are not a step's last line.
+    assert_eq!(last.as_deref(), Some("two"));
+}
