@@ -14,6 +14,15 @@ fn the_steps_before_copy_from_run_once_while_the_dependency_builds() {
     let text = std::fs::read_to_string(&dockerfile).unwrap();
     std::fs::write(&dockerfile, text.replace("NONCE", &tag)).unwrap();
 
+    let plan = archgrid(dir.path(), &["plan"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("warms: the steps before worker/Dockerfile:3 while api builds"),
+        "{}",
+        plan.all()
+    );
+
     let out = archgrid(dir.path(), &["build"]);
     assert_eq!(out.code, 0, "{}", out.all());
     let lines: Vec<&str> = out.stdout.lines().collect();

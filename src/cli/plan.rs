@@ -124,6 +124,20 @@ pub fn run(
                 edge_origin(edge)
             );
         }
+        if let Some(warm) = &c.warm {
+            let late: Vec<&str> = warm
+                .late
+                .iter()
+                .map(|&d| plan.cells[d].component.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "    warms: the steps before {}:{} while {} builds",
+                relative_to(&c.dockerfile, &matrix.root).display(),
+                warm.cut,
+                late.join(", ")
+            );
+        }
         let _ = writeln!(out, "    image: {}", c.image);
         let _ = writeln!(
             out,
