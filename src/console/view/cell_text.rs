@@ -81,6 +81,7 @@ pub fn describe(app: &App, cell: usize) -> CellText {
             text("⊘", "blocked".into(), None, Some(format!("by {name}")))
         }
         CellStatus::Warming => {
+            let elapsed = format_duration(app.now.saturating_sub(view.started.unwrap_or(app.now)));
             let steps = &view.steps;
             let progress = if steps.total == 0 {
                 String::new()
@@ -96,7 +97,7 @@ pub fn describe(app: &App, cell: usize) -> CellText {
                 .collect();
             text(
                 "◌",
-                format!("warming{progress}"),
+                format!("warming{progress} {elapsed}"),
                 Some("warming".into()),
                 Some(format!("cache only, until {} is built", late.join(", "))),
             )

@@ -343,3 +343,37 @@ fn durations_in_cells_read_as_in_the_headless_lines() {
     app.now += Duration::from_millis(4_000);
     assert_eq!(head(&app), "retry 2/3 in 0.1s");
 }
+
+#[test]
+fn a_warming_cell_says_what_it_waits_for_and_its_log_heads_the_warming_build() {
+    let mut p = crate::console::fixture::demo_plan();
+    let base = p
+        .find("base", &"linux/arm64".parse().unwrap())
+        .unwrap()
+        .index;
+    let app_cell = p
+        .find("app", &"linux/arm64".parse().unwrap())
+        .unwrap()
+        .index;
+    p.cells[app_cell].warm = Some(crate::plan::Warm {
+        late: vec![base],
+        cut: 4,
+        dockerfile: "app.Dockerfile".into(),
+        log_file: "app.warm.log".into(),
+        argv: Vec::new(),
+    });
+    let mut app = crate::console::fixture::app_for(p, 120, 40);
+    set(&mut app, base, running(1));
+    set(&mut app, app_cell, CellStatus::Warming);
+    app.now += Duration::from_secs(7);
+    let text = crate::console::view::cell_text::describe(&app, app_cell);
+    assert_eq!(text.glyph, "◌");
+    assert_eq!(text.head, "warming 7.0s");
+    assert_eq!(
+        text.detail.as_deref(),
+        Some("cache only, until base is built")
+    );
+    select(&mut app, "app", "linux/arm64");
+    let screen = draw(&app).backend().to_string();
+    assert!(screen.contains("━━ warming the cache ━━"), "{screen}");
+}
