@@ -2,6 +2,18 @@
 
 use std::path::PathBuf;
 
+/// Every captured rawjson stream: both framings, a push, a pull, a cache-only build, a failure
+/// with its trailer, a cancel.
+pub const RAWJSON_STREAMS: [&str; 7] = [
+    "rawjson-raw-full.txt",
+    "rawjson-cacheonly-raw.txt",
+    "rawjson-pull-raw.txt",
+    "rawjson-fail-raw.txt",
+    "rawjson-canceled-raw.txt",
+    "rawjson-sample.txt",
+    "rawjson-sample-fail.txt",
+];
+
 pub fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/buildx-0.13.1")

@@ -30,14 +30,7 @@ pub fn run(
     select: &Selection,
     args: &BakeFileArgs,
 ) -> color_eyre::Result<i32> {
-    let plan = Plan::new(matrix, facts);
-    let errors = plan.dependency_errors();
-    if !errors.is_empty() {
-        return Err(eyre!(errors.join("\n")));
-    }
-    let selected = plan
-        .select(&select.only, &select.platforms)
-        .map_err(|e| eyre!(e))?;
+    let (plan, selected) = super::plan::selected_plan(matrix, facts, select)?;
     let cwd = std::env::current_dir()
         .and_then(|d| d.canonicalize())
         .map_err(|e| eyre!("cannot read the current folder: {e}"))?;

@@ -1,5 +1,6 @@
 //! `archgrid plan`: every cell's exact argv and the start order; runs nothing.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use color_eyre::eyre::eyre;
@@ -10,12 +11,13 @@ use crate::model::text::relative_to;
 use crate::model::Platform;
 use crate::plan::{Edge, Facts, Plan};
 
-pub fn run(
+/// The plan and the cells `--only`/`--platform` select, or the dependency problems that stop
+/// any use of it.
+pub fn selected_plan(
     matrix: &Matrix,
     facts: &Facts,
     select: &Selection,
-    json: bool,
-) -> color_eyre::Result<i32> {
+) -> color_eyre::Result<(Plan, BTreeSet<usize>)> {
     let plan = Plan::new(matrix, facts);
     let errors = plan.dependency_errors();
     if !errors.is_empty() {
@@ -24,6 +26,16 @@ pub fn run(
     let selected = plan
         .select(&select.only, &select.platforms)
         .map_err(|e| eyre!(e))?;
+    Ok((plan, selected))
+}
+
+pub fn run(
+    matrix: &Matrix,
+    facts: &Facts,
+    select: &Selection,
+    json: bool,
+) -> color_eyre::Result<i32> {
+    let (plan, selected) = selected_plan(matrix, facts, select)?;
     let chosen = plan
         .choose_platforms(&select.platforms)
         .map_err(|e| eyre!(e))?;

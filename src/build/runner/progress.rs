@@ -437,29 +437,37 @@ fn complete_utf8_len(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod timing_tests;
 
+/// Every event a stream gives, read `chunk` bytes at a time, what trails its JSON, and the
+/// tracker as the stream left it.
+#[cfg(test)]
+pub(crate) fn decode_all(bytes: &[u8], chunk: usize) -> (Vec<BuildEvent>, String, ProgressTracker) {
+    let mut decoder = super::rawjson::RawJsonDecoder::new();
+    let mut tracker = ProgressTracker::new();
+    let mut events = Vec::new();
+    for piece in bytes.chunks(chunk) {
+        for status in decoder.push(piece) {
+            events.extend(tracker.apply(&status));
+        }
+    }
+    let (rest, trailer) = decoder.finish();
+    for status in rest {
+        events.extend(tracker.apply(&status));
+    }
+    events.extend(tracker.finish());
+    (events, trailer, tracker)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::runner::rawjson::{RawJsonDecoder, VertexLog, VertexWarning};
+    use crate::build::runner::rawjson::{VertexLog, VertexWarning};
 
     fn reference(name: &str) -> Vec<u8> {
         crate::samples::bytes(name)
     }
 
     fn run(name: &str) -> (Vec<BuildEvent>, StepSummary) {
-        let mut decoder = RawJsonDecoder::new();
-        let mut tracker = ProgressTracker::new();
-        let mut events = Vec::new();
-        for chunk in reference(name).chunks(512) {
-            for status in decoder.push(chunk) {
-                events.extend(tracker.apply(&status));
-            }
-        }
-        let (rest, _) = decoder.finish();
-        for status in rest {
-            events.extend(tracker.apply(&status));
-        }
-        events.extend(tracker.finish());
+        let (events, _, tracker) = super::decode_all(&reference(name), 512);
         (events, tracker.summary().clone())
     }
 

@@ -629,15 +629,7 @@ mod tests {
     /// the plain reader must leave to serde_json.
     fn log_objects() -> Vec<Vec<u8>> {
         let mut objects = Vec::new();
-        for name in [
-            "rawjson-raw-full.txt",
-            "rawjson-cacheonly-raw.txt",
-            "rawjson-pull-raw.txt",
-            "rawjson-fail-raw.txt",
-            "rawjson-canceled-raw.txt",
-            "rawjson-sample.txt",
-            "rawjson-sample-fail.txt",
-        ] {
+        for name in crate::samples::RAWJSON_STREAMS {
             let bytes = reference(name);
             let mut at = 0;
             while let Some(start) = bytes[at..].iter().position(|&b| b == b'{') {

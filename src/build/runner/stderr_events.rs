@@ -151,19 +151,7 @@ mod tests {
 
     /// What the decoder, tracker and masking give one object at a time, owned.
     fn read_owned(bytes: &[u8], chunk: usize) -> (Vec<BuildEvent>, String) {
-        let mut decoder = RawJsonDecoder::new();
-        let mut tracker = ProgressTracker::new();
-        let mut events = Vec::new();
-        for piece in bytes.chunks(chunk) {
-            for status in decoder.push(piece) {
-                events.extend(tracker.apply(&status));
-            }
-        }
-        let (rest, trailer) = decoder.finish();
-        for status in rest {
-            events.extend(tracker.apply(&status));
-        }
-        events.extend(tracker.finish());
+        let (events, trailer, _) = super::super::progress::decode_all(bytes, chunk);
         (events, trailer)
     }
 
@@ -190,18 +178,7 @@ mod tests {
         flood.push_str(r#"{"logs":[{"vertex":"a","stream":1,"data":"w6k=","extra":[]}]}"#);
         flood.push_str("\nERROR: the end\n");
         let mut streams = vec![flood.into_bytes()];
-        streams.extend(
-            [
-                "rawjson-raw-full.txt",
-                "rawjson-cacheonly-raw.txt",
-                "rawjson-pull-raw.txt",
-                "rawjson-fail-raw.txt",
-                "rawjson-canceled-raw.txt",
-                "rawjson-sample.txt",
-                "rawjson-sample-fail.txt",
-            ]
-            .map(crate::samples::bytes),
-        );
+        streams.extend(crate::samples::RAWJSON_STREAMS.map(crate::samples::bytes));
         for bytes in streams {
             for chunk in [1, 333, 64 * 1024] {
                 assert_eq!(
