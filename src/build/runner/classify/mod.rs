@@ -135,6 +135,13 @@ pub fn classify(text: &str) -> Classification {
     if has_bare_eof(&decisive) {
         return transient(": EOF");
     }
+    // A 400 usually blames the request, but registries (distribution, Harbor) answer 400 to a
+    // blob upload or manifest that races a concurrent push of the same blob into the same
+    // repository, as the two arches of one component do; the same push a moment later goes
+    // through. A manifest a registry rejects for what it is fails again, costing only retries.
+    if decisive.contains("failed to push") && decisive.contains("400 bad request") {
+        return transient("400 bad request (push)");
+    }
     if decisive.contains("connection refused") {
         if REGISTRY_CONTEXT.iter().any(|c| decisive.contains(c)) {
             return Classification {

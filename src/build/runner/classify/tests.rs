@@ -154,6 +154,7 @@ fn transient_texts() {
         "ERROR: failed to solve: failed to copy: httpReadSeeker: failed open: 502 Bad Gateway",
         "ERROR: failed to solve: failed to push 127.0.0.1:5000/x:1: unexpected status from PUT request to http://127.0.0.1:5000/v2/x/manifests/1: 500 Internal Server Error",
         "ERROR: failed to solve: rpc error: code = DeadlineExceeded desc = context deadline exceeded",
+        "ERROR: failed to solve: failed to push localhost:5000/d/gateway:t-amd64: failed to copy: unexpected status from PUT request to http://localhost:5000/v2/d/gateway/blobs/uploads/b1ff?_state=fUF&digest=sha256%3A69c4: 400 Bad Request",
     ];
     for text in cases {
         assert_eq!(classify(text).class, Transient, "{text}");
@@ -171,6 +172,8 @@ fn permanent_texts() {
         ("", "unrecognized"),
         ("something odd happened", "unrecognized"),
         ("ERROR: failed to solve: failed to fetch geoip.dat: EOFError in parser", "unrecognized"),
+        // Only a push's 400 can be a race; a 400 on the way in blames the request.
+        ("ERROR: failed to solve: r/x:1: failed to resolve source metadata for r/x:1: unexpected status from HEAD request to https://r/v2/x/manifests/1: 400 Bad Request", "unrecognized"),
     ];
     for (text, reason) in cases {
         let got = classify(text);
