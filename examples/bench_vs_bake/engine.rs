@@ -59,13 +59,20 @@ pub fn cold_start(registry: &str, dir: &Path) {
     }
 }
 
-/// Pushes the small image the fault scenario's notifier pulls through the proxy, for both
-/// platforms.
+/// Pushes the small image the fault scenario's notifier copies from, for both platforms, with a
+/// layer of its own for each: an arm64 pull through the proxy must not find its blob already
+/// fetched by the amd64 cell.
 pub fn push_seed(reference: &str, scratch: &Path) {
-    std::fs::write(scratch.join("seed"), "seed\n").unwrap();
+    for arch in ["amd64", "arm64"] {
+        std::fs::write(
+            scratch.join(format!("seed-{arch}")),
+            format!("seed {arch}\n"),
+        )
+        .unwrap();
+    }
     std::fs::write(
         scratch.join("Dockerfile"),
-        "FROM scratch\nCOPY seed /seed\n",
+        "FROM scratch\nARG TARGETARCH\nCOPY seed-${TARGETARCH} /seed\n",
     )
     .unwrap();
     must(

@@ -60,12 +60,14 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Where the fault scenario's notifier pulls its seed image from (its Dockerfile names it).
+/// Where the fault scenario's arm64 notifier pulls its seed image from (its platform_args name
+/// it); the amd64 cell pulls from the registry itself.
 const PROXY_PORT: u16 = 5055;
 const SEED: &str = "127.0.0.1:5000/archgrid-bench/seed:bench";
 /// The proxy resets connections only from this far into a run, so the fault lands mid-run on
-/// the notifier and not on the checks either tool makes before it builds.
-const ARM_AFTER: Duration = Duration::from_secs(20);
+/// the arm64 notifier, which starts later than this in both tools, and not on the checks
+/// either tool makes before it builds.
+const ARM_AFTER: Duration = Duration::from_secs(30);
 /// Connections reset once armed: enough that a pull fails even if BuildKit tries again itself.
 const RESETS: usize = 3;
 
