@@ -58,36 +58,3 @@ pub fn cold_start(registry: &str, dir: &Path) {
         must("docker", &args, dir);
     }
 }
-
-/// Pushes the small image the fault scenario's notifier copies from, for both platforms, with a
-/// layer of its own for each: an arm64 pull through the proxy must not find its blob already
-/// fetched by the amd64 cell.
-pub fn push_seed(reference: &str, scratch: &Path) {
-    for arch in ["amd64", "arm64"] {
-        std::fs::write(
-            scratch.join(format!("seed-{arch}")),
-            format!("seed {arch}\n"),
-        )
-        .unwrap();
-    }
-    std::fs::write(
-        scratch.join("Dockerfile"),
-        "FROM scratch\nARG TARGETARCH\nCOPY seed-${TARGETARCH} /seed\n",
-    )
-    .unwrap();
-    must(
-        "docker",
-        &[
-            "buildx",
-            "build",
-            "--platform",
-            "linux/amd64,linux/arm64",
-            "--provenance=false",
-            "--tag",
-            reference,
-            "--push",
-            ".",
-        ],
-        scratch,
-    );
-}

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bound::{lower_bound, median, Alone, Bound};
-use engine::{cold_start, must, push_seed, timed};
+use engine::{cold_start, must, timed};
 use fault_proxy::{Fault, FaultProxy};
 use serde_json::{json, Value};
 
@@ -23,7 +23,7 @@ struct Scenario {
     key: &'static str,
     title: &'static str,
     matrix: &'static str,
-    /// Its notifier pulls through the fault proxy.
+    /// Its registry is reached through the fault proxy.
     fault: bool,
     /// Runs of each tool; ai-infra takes long enough that one says enough.
     runs: Option<usize>,
@@ -60,16 +60,18 @@ const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Where the fault scenario's arm64 notifier pulls its seed image from (its platform_args name
-/// it); the amd64 cell pulls from the registry itself.
+/// The fault scenario's registry port (its matrix names it): the proxy in front of the lab
+/// registry, for every push and pull of both tools.
 const PROXY_PORT: u16 = 5055;
-const SEED: &str = "127.0.0.1:5000/archgrid-bench/seed:bench";
-/// The proxy resets connections only from this far into a run, so the fault lands mid-run on
-/// the arm64 notifier, which starts later than this in both tools, and not on the checks
-/// either tool makes before it builds.
-const ARM_AFTER: Duration = Duration::from_secs(30);
-/// Connections reset once armed: enough that a pull fails even if BuildKit tries again itself.
-const RESETS: usize = 3;
+/// When the blip comes: mid-run for both tools, past the checks either makes before it builds.
+/// Bake pulls every image it needs when it starts, so only its pushes come later than this;
+/// archgrid also pulls each dependency's image when a cell starts.
+const BLIP_AT: Duration = Duration::from_secs(30);
+/// How long new connections are reset, from the first one after [`BLIP_AT`]: a fixed window
+/// could fall between two operations and fail nothing. The engine retries a failed push itself,
+/// 1 s, 2 s and 4 s apart, and three reset connections alone were absorbed by that: the blip
+/// must outlast those retries to fail an operation.
+const BLIP_FOR: Duration = Duration::from_secs(15);
 
 struct Args {
     archgrid: PathBuf,
@@ -148,11 +150,8 @@ fn run_scenario(
         &["--matrix", m, "bake-file", "-o", bake.to_str().unwrap()],
         &dir,
     );
-    if s.fault {
-        push_seed(SEED, work);
-    }
     let log = |name: &str| work.join(format!("{}-{name}.log", s.key));
-    let proxy = |armed: bool| -> Option<Arc<FaultProxy>> {
+    let proxy = |armed: bool| -> Option<Proxy> {
         if !s.fault {
             return None;
         }
@@ -161,14 +160,20 @@ fn run_scenario(
             rt.block_on(FaultProxy::start_on(PROXY_PORT, upstream, 0, Fault::Reset))
                 .expect("the fault proxy's port"),
         );
-        if armed {
+        let blip = armed.then(|| {
             let armed = p.clone();
             rt.spawn(async move {
-                tokio::time::sleep(ARM_AFTER).await;
-                armed.arm(RESETS);
-            });
-        }
-        Some(p)
+                tokio::time::sleep(BLIP_AT).await;
+                let cut = armed.cut_and_arm(usize::MAX);
+                while armed.faulted() == 0 {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                tokio::time::sleep(BLIP_FOR).await;
+                armed.disarm();
+                cut
+            })
+        });
+        Some(Proxy { proxy: p, blip })
     };
 
     // Each cell alone, one at a time and without faults: the bound, and the history archgrid
@@ -222,7 +227,7 @@ fn run_scenario(
             &dir,
             &log(&format!("archgrid{r}")),
         );
-        let faulted = p.map_or(0, |p| p.faulted());
+        let fault = p.map(|p| p.end(rt));
         assert_eq!(
             code,
             0,
@@ -230,7 +235,7 @@ fn run_scenario(
             log(&format!("archgrid{r}")).display()
         );
         let retried = retried_cells(&read_json(&report));
-        archgrid_runs.push(json!({ "secs": secs, "faulted": faulted, "retried": retried }));
+        archgrid_runs.push(json!({ "secs": secs, "fault": fault, "retried": retried }));
 
         cold_start(&registry, &dir);
         let p = proxy(true);
@@ -242,11 +247,10 @@ fn run_scenario(
             "--progress=plain",
         ];
         let (code, mut secs) = timed("docker", &bake_args, &dir, &log(&format!("bake{r}")));
-        let faulted = p.as_ref().map_or(0, |p| p.faulted());
         let mut reruns = 0;
         let mut code = code;
         // What a user does when bake fails on a network error: run it again.
-        while code != 0 && s.fault && reruns < 3 {
+        while code != 0 && s.fault && reruns < 5 {
             reruns += 1;
             let (c, again) = timed(
                 "docker",
@@ -257,14 +261,14 @@ fn run_scenario(
             code = c;
             secs += again;
         }
-        drop(p);
+        let fault = p.map(|p| p.end(rt));
         assert_eq!(
             code,
             0,
             "bake run {r} failed: {}",
             log(&format!("bake{r}")).display()
         );
-        bake_runs.push(json!({ "secs": secs, "faulted": faulted, "reruns": reruns }));
+        bake_runs.push(json!({ "secs": secs, "fault": fault, "reruns": reruns }));
     }
     let med = |runs: &[Value]| median(runs.iter().map(|r| r["secs"].as_f64().unwrap()).collect());
     let (a, b) = (med(&archgrid_runs), med(&bake_runs));
@@ -280,6 +284,28 @@ fn run_scenario(
         "ratio": a / b,
         "logs": work,
     })
+}
+
+/// The fault proxy of one run, and the blip it will have.
+struct Proxy {
+    proxy: Arc<FaultProxy>,
+    blip: Option<tokio::task::JoinHandle<usize>>,
+}
+
+impl Proxy {
+    /// Stops the proxy; what the run met: connections cut by the blip and new ones reset.
+    /// A run that ended before the blip met none.
+    fn end(self, rt: &tokio::runtime::Runtime) -> Value {
+        let cut = self.blip.and_then(|blip| {
+            if blip.is_finished() {
+                rt.block_on(blip).ok()
+            } else {
+                blip.abort();
+                None
+            }
+        });
+        json!({ "blip": cut.is_some(), "cut": cut.unwrap_or(0), "reset": self.proxy.faulted() })
+    }
 }
 
 /// The matrix with `concurrency = 1` in its `[project]`, replacing any it had.

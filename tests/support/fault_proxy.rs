@@ -3,7 +3,8 @@
 //! Integration tests put it between the build engine and the lab registry
 //! (`127.0.0.1:<proxy port>` instead of `127.0.0.1:5000`) to produce real network faults:
 //! the first `faulty` accepted connections suffer a [`Fault`], every later one is forwarded
-//! byte-for-byte in both directions.
+//! byte-for-byte in both directions. [`FaultProxy::cut_and_arm`] also resets the connections
+//! it is forwarding, as a network blip would.
 //!
 //! Only loopback addresses are accepted, for both the listener and the upstream.
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 
 /// What happens to a faulty connection.
@@ -48,6 +50,10 @@ struct Counters {
     accepted: AtomicUsize,
     faulted: AtomicUsize,
     forwarded: AtomicUsize,
+    /// Forwarded connections not yet closed.
+    open: AtomicUsize,
+    /// Wakes every forwarded connection still open, to reset it.
+    cut: Notify,
 }
 
 impl FaultProxy {
@@ -91,6 +97,21 @@ impl FaultProxy {
     /// The next `faulty` connections suffer the fault, on top of any still to come.
     pub fn arm(&self, faulty: usize) {
         self.counters.to_fault.fetch_add(faulty, Ordering::SeqCst);
+    }
+
+    /// A network blip: every forwarded connection still open is reset now, idle keep-alive
+    /// ones included, and the next `faulty` connections suffer the fault. Returns how many
+    /// were open.
+    pub fn cut_and_arm(&self, faulty: usize) -> usize {
+        self.arm(faulty);
+        let open = self.counters.open.load(Ordering::SeqCst);
+        self.counters.cut.notify_waiters();
+        open
+    }
+
+    /// No connection from now on suffers the fault.
+    pub fn disarm(&self) {
+        self.counters.to_fault.store(0, Ordering::SeqCst);
     }
 
     /// How many connections were faulted so far (counted when the fault starts).
@@ -140,7 +161,7 @@ async fn accept_loop(
             conns.spawn(apply_fault(client, fault));
         } else {
             counters.forwarded.fetch_add(1, Ordering::SeqCst);
-            conns.spawn(forward(client, upstream));
+            conns.spawn(forward(client, upstream, counters.clone()));
         }
     }
 }
@@ -174,12 +195,21 @@ async fn apply_fault(mut client: TcpStream, fault: Fault) {
     }
 }
 
-async fn forward(mut client: TcpStream, upstream: SocketAddr) {
+async fn forward(mut client: TcpStream, upstream: SocketAddr, counters: Arc<Counters>) {
     let _ = client.set_nodelay(true);
     match TcpStream::connect(upstream).await {
         Ok(mut server) => {
             let _ = server.set_nodelay(true);
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            // Registered before the copy starts, so a cut from now on reaches this connection.
+            let cut = counters.cut.notified();
+            counters.open.fetch_add(1, Ordering::SeqCst);
+            tokio::select! {
+                _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                _ = cut => {
+                    let _ = client.set_zero_linger();
+                }
+            }
+            counters.open.fetch_sub(1, Ordering::SeqCst);
         }
         Err(_) => {
             // Upstream down: reset the client so it fails fast rather than hanging.
