@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 
 use archgrid::bake_file::BakeFile;
 use serde_json::Value;
+use support::inputs::image_config;
 use support::lab::{self, archgrid_env, fixture, fresh_tag, Output};
 
 /// docker with argument vector `args`, run in `dir`: bake resolves the file's paths there.
@@ -21,20 +22,6 @@ fn docker_in(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("run docker")
         .into()
-}
-
-/// The config of a pushed single-platform image.
-fn image_config(image: &str) -> Value {
-    let out = lab::docker(&[
-        "buildx",
-        "imagetools",
-        "inspect",
-        image,
-        "--format",
-        "{{json .Image}}",
-    ]);
-    assert_eq!(out.code, 0, "{image}: {}", out.all());
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{image}: {e}\n{}", out.all()))
 }
 
 /// What makes two builds of a cell the same image, apart from timestamps inside layers.

@@ -321,6 +321,20 @@ impl Dockerfile {
         }
     }
 
+    /// The stage a build of `target` ends in: the last stage of that name (case-insensitive), or
+    /// the last stage when no target is given.
+    fn target_stage(&self, target: Option<&str>) -> Option<usize> {
+        match target {
+            Some(t) => {
+                let t = t.to_ascii_lowercase();
+                self.stages
+                    .iter()
+                    .rposition(|s| s.name.as_deref() == Some(t.as_str()))
+            }
+            None => self.stages.len().checked_sub(1),
+        }
+    }
+
     fn needed(
         &self,
         target: Option<&str>,
@@ -328,23 +342,12 @@ impl Dockerfile {
         refs: &[Vec<(Resolved, &StageRef)>],
     ) -> Vec<bool> {
         let mut needed = vec![false; self.stages.len()];
-        let last = self.stages.len().checked_sub(1);
-        let start = match target {
-            Some(t) => {
-                let t = t.to_ascii_lowercase();
-                // A target no stage carries is BuildKit's error to report; until then every
-                // stage may be meant.
-                match self
-                    .stages
-                    .iter()
-                    .rposition(|s| s.name.as_deref() == Some(&t))
-                {
-                    Some(i) => Some(i),
-                    None => return vec![true; self.stages.len()],
-                }
-            }
-            None => last,
-        };
+        let start = self.target_stage(target);
+        // A target no stage carries is BuildKit's error to report; until then every stage may
+        // be meant.
+        if target.is_some() && start.is_none() {
+            return vec![true; self.stages.len()];
+        }
         let mut stack: Vec<usize> = start.into_iter().collect();
         while let Some(i) = stack.pop() {
             if std::mem::replace(&mut needed[i], true) {

@@ -22,15 +22,7 @@ impl Dockerfile {
         target: Option<&str>,
         late: &dyn Fn(&str) -> bool,
     ) -> Option<usize> {
-        let start = match target {
-            Some(t) => {
-                let t = t.to_ascii_lowercase();
-                self.stages
-                    .iter()
-                    .rposition(|s| s.name.as_deref() == Some(t.as_str()))?
-            }
-            None => self.stages.len().checked_sub(1)?,
-        };
+        let start = self.target_stage(target)?;
         let (bases, refs) = self.resolve_all(args, platform);
         let needed = self.needed(target, &bases, &refs);
         let is_late = |r: &Resolved| matches!(r, Resolved::Image(image) if late(image));

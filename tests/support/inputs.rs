@@ -99,7 +99,7 @@ pub fn image_config(image: &str) -> serde_json::Value {
         "{{json .Image}}",
     ]);
     assert_eq!(out.code, 0, "{image}: {}", out.all());
-    serde_json::from_str(&out.stdout).unwrap()
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{image}: {e}\n{}", out.all()))
 }
 
 pub fn log(dir: &Path, cell: &str) -> String {
