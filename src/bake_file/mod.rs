@@ -6,6 +6,7 @@
 //! reported as left out instead.
 
 mod argv;
+mod links;
 mod names;
 mod paths;
 
@@ -15,6 +16,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dockerfile::familiar;
 use crate::model::Platform;
 use crate::plan::{docker_options, without_cache, Plan};
 
@@ -221,7 +223,15 @@ pub fn translate(
             .iter()
             .filter_map(|&d| Some((plan.cells[d].image.as_str(), targets.get(&d)?.as_str())))
             .collect();
-        let read = argv::read(&argv, &deps, root);
+        let mut read = argv::read(&argv, &deps, root);
+        for edge in &cell.edges {
+            if let Some(linked) = targets.get(&edge.dep) {
+                let names: BTreeSet<String> =
+                    edge.found.iter().map(|f| familiar(&f.reference)).collect();
+                let bare = &plan.cells[edge.dep].component;
+                links::drop_unread_bare_name(&mut read.target, bare, linked, &names);
+            }
+        }
         for (flags, gap) in read.gaps {
             match left_out
                 .iter_mut()
@@ -242,6 +252,7 @@ pub fn translate(
         file.target
             .insert(targets[&cell.index].clone(), read.target);
     }
+    links::one_context_per_target(&mut file, &mut namer);
     let all = |keep: &dyn Fn(&crate::plan::Cell) -> bool| Group {
         targets: cells
             .iter()

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::*;
 use crate::config::{Matrix, Vars};
+use crate::dockerfile::familiar;
 use crate::model::text::docker_command_line;
 use crate::plan::{read_dockerfiles, Facts};
 
@@ -105,7 +106,7 @@ platforms = ["linux/amd64"]
 "#;
 
 /// A project with the SHOP matrix: base, api (reads base by its registry name) and web.ui
-/// (reads api, which its matrix entry does not say).
+/// (reads api by both its names, which its matrix entry does not say).
 fn shop(text: &str) -> (tempfile::TempDir, Matrix) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -115,7 +116,10 @@ fn shop(text: &str) -> (tempfile::TempDir, Matrix) {
             "docker/api.Dockerfile",
             "FROM localhost:5000/shop/base:v2\n",
         ),
-        ("web/Dockerfile", "FROM api\n"),
+        (
+            "web/Dockerfile",
+            "FROM api\nCOPY --from=localhost:5000/shop/api:v2 /etc /etc\n",
+        ),
         ("secrets/netrc", "machine m password p\n"),
         ("keys/deploy", "key\n"),
         ("docs/README", "docs\n"),
@@ -168,11 +172,15 @@ fn values_reach_bake_as_written() {
     assert_eq!(back, t.file);
 }
 
+/// Every name a dependent reads a dependency by is bound to a build of the dependency's
+/// target of its own: the target itself, or a copy that builds the same and exports nothing.
+/// The bare name every build binds stays out when the Dockerfile does not read it.
 #[test]
-fn a_dependency_is_the_same_context_name_bound_to_its_target() {
+fn each_name_a_dependency_is_read_by_links_its_own_build_of_the_dependency() {
     let (_dir, matrix) = shop(SHOP);
     let plan = plan_of(&matrix, &["arm-ctx"]);
     let t = translate(&plan, &every_cell(&plan), &matrix.root, false);
+    let mut copies = 0;
     for cell in &plan.cells {
         let target = &t.file.target[&t.targets[&cell.index]];
         assert_eq!(
@@ -182,26 +190,46 @@ fn a_dependency_is_the_same_context_name_bound_to_its_target() {
             cell.id()
         );
         assert_eq!(target.platforms, [cell.platform.to_string()]);
-        for &dep in &cell.deps {
-            let bound = format!("target:{}", t.targets[&dep]);
-            let names: Vec<&String> = target
-                .contexts
-                .iter()
-                .filter(|(_, v)| **v == bound)
-                .map(|(k, _)| k)
-                .collect();
-            let passed: Vec<&str> = cell
-                .argv
-                .windows(2)
-                .filter(|w| w[0] == "--build-context")
-                .filter_map(|w| w[1].split_once('='))
-                .filter(|(_, v)| v.strip_prefix("docker-image://") == Some(&plan.cells[dep].image))
-                .map(|(k, _)| k)
-                .collect();
-            assert!(!passed.is_empty(), "{}", cell.id());
-            assert_eq!(names, passed, "{}", cell.id());
+        for edge in &cell.edges {
+            let dep = &t.file.target[&t.targets[&edge.dep]];
+            let read: BTreeSet<String> =
+                edge.found.iter().map(|f| familiar(&f.reference)).collect();
+            assert!(!read.is_empty(), "{}", cell.id());
+            let mut linked = BTreeSet::new();
+            for name in &read {
+                let source = &target.contexts[name];
+                let name = source.strip_prefix("target:").expect(source);
+                assert!(linked.insert(name), "{}: {source} twice", cell.id());
+                let build = &t.file.target[name];
+                if name == t.targets[&edge.dep] {
+                    continue;
+                }
+                copies += 1;
+                assert!(build.tags.is_empty() && build.output.is_empty());
+                assert!(build.cache_to.is_empty());
+                let same = Target {
+                    tags: dep.tags.clone(),
+                    output: dep.output.clone(),
+                    cache_to: dep.cache_to.clone(),
+                    ..build.clone()
+                };
+                assert_eq!(&same, dep, "{}: {name}", cell.id());
+            }
+            let bare = &plan.cells[edge.dep].component;
+            assert_eq!(
+                target.contexts.contains_key(bare),
+                read.contains(bare),
+                "{}",
+                cell.id()
+            );
         }
     }
+    // web.ui reads api by both its names.
+    assert_eq!(copies, 1);
+    assert!(!t.file.group[DEFAULT_GROUP]
+        .targets
+        .iter()
+        .any(|n| n.ends_with("-context")));
 }
 
 #[test]
