@@ -115,7 +115,8 @@ fn write(path: &Path, text: &str, force: bool) -> color_eyre::Result<()> {
 fn report(matrix: &Matrix, plan: &Plan, t: &Translation, path: &Path, cwd: &Path) {
     let mut out = std::io::stdout().lock();
     let shown = path.strip_prefix(cwd).unwrap_or(path);
-    let targets = t.file.target.len();
+    let targets = t.targets.len();
+    let copies = t.file.target.len() - targets;
     let components = t
         .targets
         .keys()
@@ -128,7 +129,7 @@ fn report(matrix: &Matrix, plan: &Plan, t: &Translation, path: &Path, cwd: &Path
         .map(|&i| plan.cells[i].platform.to_string())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let _ = writeln!(
+    let _ = write!(
         out,
         "wrote {}: {targets} target{} ({components} component{} × {platforms} platform{})",
         shown.display(),
@@ -136,6 +137,14 @@ fn report(matrix: &Matrix, plan: &Plan, t: &Translation, path: &Path, cwd: &Path
         plural(components),
         plural(platforms),
     );
+    if copies > 0 {
+        let _ = write!(
+            out,
+            ", and {copies} cop{} of a dependency's target for a Dockerfile that reads it by a second name",
+            if copies == 1 { "y" } else { "ies" }
+        );
+    }
+    let _ = writeln!(out);
     // bake resolves the file's paths against the folder it runs in.
     let file = path
         .strip_prefix(&matrix.root)
