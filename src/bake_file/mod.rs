@@ -16,7 +16,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dockerfile::familiar;
 use crate::model::Platform;
 use crate::plan::{docker_options, without_cache, Plan};
 
@@ -226,8 +225,7 @@ pub fn translate(
         let mut read = argv::read(&argv, &deps, root);
         for edge in &cell.edges {
             if let Some(linked) = targets.get(&edge.dep) {
-                let names: BTreeSet<String> =
-                    edge.found.iter().map(|f| familiar(&f.reference)).collect();
+                let names: BTreeSet<String> = edge.context_names().collect();
                 let bare = &plan.cells[edge.dep].component;
                 links::drop_unread_bare_name(&mut read.target, bare, linked, &names);
             }

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use super::*;
 use crate::config::{Matrix, Vars};
-use crate::dockerfile::familiar;
 use crate::model::text::docker_command_line;
 use crate::plan::{read_dockerfiles, Facts};
 
@@ -192,8 +191,7 @@ fn each_name_a_dependency_is_read_by_links_its_own_build_of_the_dependency() {
         assert_eq!(target.platforms, [cell.platform.to_string()]);
         for edge in &cell.edges {
             let dep = &t.file.target[&t.targets[&edge.dep]];
-            let read: BTreeSet<String> =
-                edge.found.iter().map(|f| familiar(&f.reference)).collect();
+            let read: BTreeSet<String> = edge.context_names().collect();
             assert!(!read.is_empty(), "{}", cell.id());
             let mut linked = BTreeSet::new();
             for name in &read {

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::config::{Component, Matrix};
-use crate::dockerfile::{ComponentNames, Dockerfile, UseKind};
+use crate::dockerfile::{familiar, ComponentNames, Dockerfile, UseKind};
 use crate::model::text::relative_to;
 use crate::model::Platform;
 
@@ -43,6 +43,12 @@ pub struct Edge {
 }
 
 impl Edge {
+    /// The names the Dockerfile reads the dependency by, keyed the way buildx and BuildKit look
+    /// named contexts up; none when only `depends_on` says so.
+    pub fn context_names(&self) -> impl Iterator<Item = String> + '_ {
+        self.found.iter().map(|f| familiar(&f.reference))
+    }
+
     /// An edge `depends_on` lists, before the Dockerfile is read.
     pub fn declared(dep: usize) -> Edge {
         Edge {

@@ -408,8 +408,7 @@ fn build_argv(matrix: &Matrix, facts: &Facts, cells: &[Cell], i: usize) -> Vec<S
     // A Dockerfile that names the dependency otherwise (`FROM acme/base:${TAG}`) gets that
     // name too, keyed the way buildx and BuildKit look named contexts up.
     for edge in &cell.edges {
-        for found in &edge.found {
-            let name = crate::dockerfile::familiar(&found.reference);
+        for name in edge.context_names() {
             if named.insert(name.clone()) {
                 flag(
                     "--build-context",

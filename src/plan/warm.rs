@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{Cell, CACHE_FROM};
 use crate::config::Matrix;
-use crate::dockerfile::{familiar, Dockerfile, UseKind};
+use crate::dockerfile::{Dockerfile, UseKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warm {
@@ -66,7 +66,7 @@ pub fn plan_warm(
     let mut late_names = BTreeSet::new();
     for edge in &late_edges {
         late_names.insert(cells[edge.dep].component.clone());
-        late_names.extend(edge.found.iter().map(|f| familiar(&f.reference)));
+        late_names.extend(edge.context_names());
     }
     let arch = cell.platform.arch_tag();
     let file = state_dir
